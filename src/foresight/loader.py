@@ -1,0 +1,219 @@
+"""Load and validate a workspace's YAML definitions, collecting every problem at once."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_args
+
+from pydantic import BaseModel, ValidationError
+
+from foresight import yamlio
+from foresight.errors import Problem
+from foresight.models import Indicator, Scenario, Strict, WorkspaceConfig
+from foresight.suggest import did_you_mean
+
+CONFIG_FILE = "foresight.yaml"
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class Definitions:
+    """A workspace's scenarios and indicators, in file-name order, keyed by id."""
+
+    scenarios: dict[str, Scenario]
+    indicators: dict[str, Indicator]
+    origins: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def indicators_for(self, scenario_id: str) -> list[Indicator]:
+        """Indicators that carry a weight for the scenario."""
+        return [i for i in self.indicators.values() if scenario_id in i.weights]
+
+
+def load_config(root: Path) -> tuple[WorkspaceConfig | None, list[Problem]]:
+    """Read foresight.yaml."""
+    doc = yamlio.load(root / CONFIG_FILE, CONFIG_FILE)
+    if doc.problems and doc.data is None:
+        return None, doc.problems
+    config = _validate(WorkspaceConfig, doc)
+    return config, doc.problems
+
+
+def load_definitions(root: Path) -> tuple[Definitions, list[Problem]]:
+    """Read every scenario and indicator file; return what validated and all problems."""
+    problems: list[Problem] = []
+    scenarios: dict[str, Scenario] = {}
+    indicators: dict[str, Indicator] = {}
+    origins: dict[tuple[str, str], str] = {}
+    seen: dict[tuple[str, str], str] = {}
+    indicator_docs: dict[str, yamlio.Document] = {}
+    scenario_docs: dict[str, yamlio.Document] = {}
+
+    for kind, model, target, docs in (
+        ("scenario", Scenario, scenarios, scenario_docs),
+        ("indicator", Indicator, indicators, indicator_docs),
+    ):
+        folder = root / f"{kind}s"
+        if not folder.is_dir():
+            problems.append(Problem(f"{kind}s/", None, "", "folder is missing",
+                                    f"create {kind}s/ with one YAML file per {kind}"))
+            continue
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            label = path.relative_to(root).as_posix()
+            if path.suffix not in YAML_SUFFIXES:
+                if not path.name.startswith("."):
+                    problems.append(Problem(label, None, "", "is not a YAML file and is ignored",
+                                            "name it *.yaml", warning=True))
+                continue
+            doc = yamlio.load(path, label)
+            item = _validate(model, doc) if doc.data is not None or not doc.problems else None
+            problems.extend(doc.problems)
+            if item is None:
+                continue
+            key = (kind, item.id)
+            if key in seen:
+                problems.append(Problem(label, doc.line_for(("id",)), "id",
+                                        f"duplicate {kind} id '{item.id}' (also in {seen[key]})",
+                                        "give each a unique id"))
+                continue
+            seen[key] = label
+            origins[key] = label
+            target[item.id] = item
+            docs[item.id] = doc
+
+    problems.extend(_cross_check(scenarios, indicators, scenario_docs, indicator_docs))
+    return Definitions(scenarios, indicators, origins), problems
+
+
+def _cross_check(
+    scenarios: dict[str, Scenario],
+    indicators: dict[str, Indicator],
+    scenario_docs: dict[str, yamlio.Document],
+    indicator_docs: dict[str, yamlio.Document],
+) -> list[Problem]:
+    problems: list[Problem] = []
+    movable: set[str] = set()
+    for indicator in indicators.values():
+        doc = indicator_docs[indicator.id]
+        for scenario_id, weight in indicator.weights.items():
+            loc = ("weights", scenario_id)
+            if scenario_id not in scenarios:
+                problems.append(Problem(
+                    doc.path, doc.line_for(loc), yamlio.dotted(loc),
+                    f"no scenario has the id '{scenario_id}'",
+                    did_you_mean(scenario_id, scenarios).lstrip(", ") or "check scenarios/",
+                ))
+                continue
+            if weight.observed_ratio != 1.0 or weight.absent_ratio != 1.0:
+                movable.add(scenario_id)
+            if not weight.sources and not indicator.sources:
+                problems.append(Problem(doc.path, doc.line_for(loc), yamlio.dotted(loc),
+                                        "weight cites no source", "add sources:", warning=True))
+    for scenario in scenarios.values():
+        if scenario.id not in movable:
+            doc = scenario_docs[scenario.id]
+            problems.append(Problem(
+                doc.path, doc.line_for(("id",)), "id",
+                f"no indicator can move scenario '{scenario.id}'",
+                "give it a non-neutral weight in at least one indicator",
+            ))
+    groups: dict[str, list[Scenario]] = defaultdict(list)
+    for scenario in scenarios.values():
+        if scenario.group:
+            groups[scenario.group].append(scenario)
+    for group, members in groups.items():
+        total = sum(s.prior for s in members)
+        if total >= 1.0:
+            last = members[-1]
+            doc = scenario_docs[last.id]
+            problems.append(Problem(
+                doc.path, doc.line_for(("prior",)), "prior",
+                f"the priors of exclusive group '{group}' sum to {total:.3g}",
+                "mutually exclusive scenarios must sum to less than 1, leaving room for "
+                "'none of these'",
+            ))
+    return problems
+
+
+def _validate(model: type[Strict], doc: yamlio.Document) -> Any:
+    """Validate a document against a model; add located problems to the document."""
+    if not isinstance(doc.data, dict):
+        doc.problems.append(Problem(doc.path, doc.line_for(()), "",
+                                    f"must be a mapping of keys to values, not {_kind(doc.data)}"))
+        return None
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        seen: set[tuple[Any, ...]] = set()
+        for error in exc.errors():
+            loc = _field_loc(model, error["loc"])
+            key = (loc, error["type"] == "missing")
+            if key in seen:
+                continue
+            seen.add(key)
+            doc.problems.append(_problem(model, doc, loc, error))
+        return None
+
+
+def _problem(model: type[Strict], doc: yamlio.Document, loc: tuple[Any, ...],
+             error: Any) -> Problem:
+    kind = error["type"]
+    field_name = yamlio.dotted(loc)
+    line = doc.line_for(loc)
+    if kind == "extra_forbidden":
+        allowed = _fields_at(model, loc[:-1])
+        hint = did_you_mean(str(loc[-1]), allowed).lstrip(", ")
+        if not hint:
+            hint = "allowed keys: " + ", ".join(allowed)
+        return Problem(doc.path, line, field_name, "unknown key", hint)
+    if kind == "missing":
+        return Problem(doc.path, line, field_name, "missing required field",
+                       f"add '{loc[-1]}:'")
+    message = error["msg"].removeprefix("Value error, ")
+    hint = ""
+    if "date" in kind:
+        hint = "write dates as YYYY-MM-DD"
+    elif kind in ("greater_than", "less_than", "greater_than_equal", "less_than_equal"):
+        hint = f"got {error.get('input')!r}"
+    return Problem(doc.path, line, field_name, message, hint)
+
+
+def _field_loc(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Drop pydantic's union-member and validator parts from an error location."""
+    return tuple(
+        part for part in loc
+        if not (isinstance(part, str) and (part in ("str", "float", "int") or "[" in part))
+    )
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The keys allowed at a location inside a model."""
+    current: Any = model
+    for part in loc:
+        if _is_model(current):
+            info = current.model_fields.get(str(part))
+            current = info.annotation if info else None
+        else:
+            current = _inner_model(current)
+    return list(current.model_fields) if _is_model(current) else []
+
+
+def _is_model(value: Any) -> bool:
+    return isinstance(value, type) and issubclass(value, BaseModel)
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    """The model inside an annotation such as list[SourceRef] or dict[str, Weight]."""
+    for arg in get_args(annotation):
+        if _is_model(arg):
+            return arg
+        found = _inner_model(arg)
+        if found:
+            return found
+    return None
+
+
+def _kind(value: Any) -> str:
+    return {list: "a list", str: "text", int: "a number", float: "a number",
+            bool: "true/false"}.get(type(value), "nothing")

@@ -1,0 +1,44 @@
+"""Records read from the observation store: what the engine, the CLI and reports consume.
+
+Plain frozen dataclasses (not pydantic) because a team's log holds millions of them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One logged report against an indicator, with its audit trail."""
+
+    id: int
+    indicator: str
+    observed_on: dt.date
+    recorded_at: dt.datetime  # UTC, set by the tool
+    analyst: str
+    absent: bool  # True: looked for and not found
+    strength: float  # how clearly the event fits the indicator, in (0, 1]
+    source: str
+    source_url: str | None
+    reliability: str  # Admiralty A-F
+    credibility: int  # Admiralty 1-6
+    event: str | None  # reports sharing an event key are one event
+    tlp: str  # TLP 2.0 level
+    note: str
+    amends: int | None = None  # id of the observation this one replaces
+    retracted_at: dt.datetime | None = None
+    retracted_by: str | None = None
+    retraction_reason: str | None = None
+
+    @property
+    def retracted(self) -> bool:
+        """Whether the observation has been retracted (at any time)."""
+        return self.retracted_at is not None
+
+    def known_on(self, day: dt.date) -> bool:
+        """Whether the observation had been recorded, and not yet retracted, by the end of day."""
+        if self.recorded_at.date() > day:
+            return False
+        return self.retracted_at is None or self.retracted_at.date() > day

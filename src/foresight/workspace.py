@@ -1,0 +1,146 @@
+"""A workspace: foresight.yaml, scenarios/, indicators/, reports/ and the observation store."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from foresight.errors import DefinitionError, ForesightError, WorkspaceNotFoundError
+
+if TYPE_CHECKING:
+    from foresight.loader import Definitions
+    from foresight.models import WorkspaceConfig
+    from foresight.store import Store
+
+CONFIG_FILE = "foresight.yaml"
+SKELETON = Path(__file__).parent / "skeleton"
+
+
+def find_root(explicit: str | Path | None = None, cwd: Path | None = None) -> Path:
+    """Locate the workspace: --workspace, then FORESIGHT_WORKSPACE, then walk up from cwd."""
+    for given, origin in ((explicit, "--workspace"), (os.environ.get("FORESIGHT_WORKSPACE"),
+                                                      "FORESIGHT_WORKSPACE")):
+        if given:
+            root = Path(given).expanduser().resolve()
+            if not (root / CONFIG_FILE).is_file():
+                raise WorkspaceNotFoundError(
+                    f"{origin} points at {root}, which has no {CONFIG_FILE}. "
+                    f"Create a workspace there with: foresight init {given}"
+                )
+            return root
+    start = (cwd or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    raise WorkspaceNotFoundError(
+        f"no {CONFIG_FILE} found in {start} or any folder above it. "
+        "Create a workspace with 'foresight init DIR', or point at one with "
+        "--workspace DIR or FORESIGHT_WORKSPACE."
+    )
+
+
+class Workspace:
+    """One workspace on disk; definitions are loaded and validated on first use."""
+
+    def __init__(self, root: Path, db_url: str | None = None) -> None:
+        self.root = root
+        self._db_url = db_url
+
+    @classmethod
+    def open(cls, path: str | Path | None = None, db_url: str | None = None) -> Workspace:
+        """Open the workspace at path, or find it as the command line does."""
+        return cls(find_root(path), db_url)
+
+    @cached_property
+    def config(self) -> WorkspaceConfig:
+        """The validated settings of foresight.yaml."""
+        from foresight.loader import load_config
+
+        config, problems = load_config(self.root)
+        if config is None or any(not p.warning for p in problems):
+            raise DefinitionError(problems)
+        return config
+
+    @cached_property
+    def definitions(self) -> Definitions:
+        """The validated scenarios and indicators; raises DefinitionError on any error."""
+        from foresight.loader import load_definitions
+
+        definitions, problems = load_definitions(self.root)
+        if any(not p.warning for p in problems):
+            raise DefinitionError(problems)
+        return definitions
+
+    def problems(self) -> list:
+        """Every problem (errors and warnings) in foresight.yaml and the definitions."""
+        from foresight.loader import load_config, load_definitions
+
+        _, config_problems = load_config(self.root)
+        _, problems = load_definitions(self.root)
+        return config_problems + problems
+
+    @property
+    def db_url(self) -> str:
+        """Where the observation log lives: --db, FORESIGHT_DB, then foresight.yaml."""
+        url = self._db_url or os.environ.get("FORESIGHT_DB") or self.config.database
+        if "://" in url:
+            return url
+        path = Path(url).expanduser()
+        return str(path if path.is_absolute() else self.root / path)
+
+    @cached_property
+    def store(self) -> Store:
+        """The observation store, opened (and migrated) on first use."""
+        from foresight.store import open_store
+
+        return open_store(self.db_url)
+
+    @property
+    def reports_dir(self) -> Path:
+        """Where briefs are written by default."""
+        return self.root / "reports"
+
+    @property
+    def templates_dir(self) -> Path:
+        """The workspace's own template overrides."""
+        return self.root / "templates"
+
+    def close(self) -> None:
+        """Close the store if it was opened."""
+        if "store" in self.__dict__:
+            self.store.close()
+            del self.__dict__["store"]
+
+
+def init_workspace(target: Path, name: str | None = None) -> Path:
+    """Create a new workspace with one example scenario and indicator that validate."""
+    target = target.expanduser()
+    if (target / CONFIG_FILE).exists():
+        raise ForesightError(f"{target / CONFIG_FILE} already exists; nothing was changed")
+    clash = [p for p in ("scenarios", "indicators") if (target / p).exists()]
+    if clash:
+        raise ForesightError(
+            f"{target} already has {' and '.join(clash)}/; nothing was changed. "
+            "Add a foresight.yaml by hand, or choose an empty folder."
+        )
+    target.mkdir(parents=True, exist_ok=True)
+    for source in sorted(SKELETON.rglob("*")):
+        if source.is_dir():
+            continue
+        relative = source.relative_to(SKELETON)
+        destination = target / str(relative).replace("dot-", ".")
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        if destination.name == CONFIG_FILE:
+            text = source.read_text(encoding="utf-8")
+            text = text.replace(
+                "name: My workspace", f"name: {json.dumps(name or target.resolve().name, ensure_ascii=False)}"
+            )
+            destination.write_text(text, encoding="utf-8")
+        else:
+            shutil.copyfile(source, destination)
+    (target / "reports").mkdir(exist_ok=True)
+    return target

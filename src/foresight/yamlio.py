@@ -1,0 +1,177 @@
+"""Safe YAML reading that keeps line numbers and refuses YAML's surprises.
+
+- Only plain data: the safe constructor, no Python objects.
+- Duplicate keys are problems (PyYAML would silently keep the last one).
+- YAML 1.2 style scalars: only true/false are booleans (not yes/no/on/off), integers
+  have no leading zeros (010 stays the string "010"), and dates stay text for the
+  models to parse, so a bad date is reported as a field error with its line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from foresight.errors import Problem
+
+Loc = tuple[str | int, ...]
+
+
+class _Resolver(yaml.resolver.BaseResolver):
+    """Implicit types of YAML 1.2's core schema, minus the surprises."""
+
+
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
+)
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:(?:0|[1-9][0-9]*)\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"),
+    list("-+0123456789."),
+)
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
+)
+
+
+class _Loader(
+    yaml.reader.Reader,
+    yaml.scanner.Scanner,
+    yaml.parser.Parser,
+    yaml.composer.Composer,
+    yaml.constructor.SafeConstructor,
+    _Resolver,
+):
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        _Resolver.__init__(self)
+
+
+@dataclass
+class Document:
+    """One YAML document's data, with the line of every key and item."""
+
+    path: str
+    data: Any
+    lines: dict[Loc, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def line_for(self, loc: Loc) -> int | None:
+        """The line of the deepest known part of loc (a path of keys and indexes)."""
+        for end in range(len(loc), -1, -1):
+            line = self.lines.get(tuple(loc[:end]))
+            if line is not None:
+                return line
+        return None
+
+
+def read_text(path: Path, label: str) -> tuple[str | None, list[Problem]]:
+    """Read a file as UTF-8 text, or explain why it cannot be read."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(label, None, "", f"cannot be read: {exc.strerror}")]
+    if b"\x00" in raw[:8192]:
+        return None, [Problem(label, None, "", "is a binary file, not text", "save it as UTF-8 text")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [
+            Problem(label, line, "", f"is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+                    "save the file with UTF-8 encoding")
+        ]
+    return text, []
+
+
+def parse(text: str, label: str) -> Document:
+    """Parse YAML text into a Document; syntax errors become problems, never exceptions."""
+    doc = Document(label, None)
+    if not text.strip() or all(
+        not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
+    ):
+        doc.problems.append(Problem(label, None, "", "is empty", "remove it or fill it in"))
+        return doc
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        doc.data = _convert(loader, node, (), doc) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        doc.problems.append(Problem(label, line, "", f"YAML syntax error: {message}",
+                                    "check indentation, colons and quotes"))
+        doc.data = None
+    except yaml.YAMLError as exc:
+        doc.problems.append(Problem(label, None, "", f"YAML error: {exc}"))
+        doc.data = None
+    finally:
+        loader.dispose()
+    return doc
+
+
+def load(path: Path, label: str | None = None) -> Document:
+    """Read and parse one YAML file."""
+    label = label or str(path)
+    text, problems = read_text(path, label)
+    if text is None:
+        return Document(label, None, problems=problems)
+    return parse(text, label)
+
+
+def _convert(loader: _Loader, node: yaml.Node, loc: Loc, doc: Document) -> Any:
+    doc.lines.setdefault(loc, node.start_mark.line + 1)
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_object(node, deep=True)
+    if isinstance(node, yaml.SequenceNode):
+        return [_convert(loader, item, (*loc, i), doc) for i, item in enumerate(node.value)]
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 1
+            if not isinstance(key_node, yaml.ScalarNode):
+                doc.problems.append(Problem(doc.path, line, _dotted(loc), "a key must be plain text"))
+                continue
+            key = loader.construct_object(key_node, deep=True)
+            if key == "<<":
+                doc.problems.append(Problem(doc.path, line, _dotted(loc),
+                                            "YAML merge keys (<<) are not supported",
+                                            "write the keys out in full"))
+                continue
+            if key in result:
+                first = doc.lines.get((*loc, key))
+                doc.problems.append(Problem(doc.path, line, _dotted((*loc, key)),
+                                            f"duplicate key (first given on line {first})",
+                                            "keep only one of them"))
+                continue
+            doc.lines[(*loc, key)] = line
+            result[key] = _convert(loader, value_node, (*loc, key), doc)
+        return result
+    raise yaml.constructor.ConstructorError(None, None, "unsupported YAML node", node.start_mark)
+
+
+def _dotted(loc: Loc) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def dotted(loc: Loc) -> str:
+    """A location as 'weights.some-scenario.observed'."""
+    return _dotted(loc)
+
+
+def dump(data: Any) -> str:
+    """Write plain data as block-style YAML that this module reads back unchanged."""
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=88)
+
