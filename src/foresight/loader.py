@@ -56,15 +56,30 @@ def load_definitions(root: Path) -> tuple[Definitions, list[Problem]]:
     ):
         folder = root / f"{kind}s"
         if not folder.is_dir():
-            problems.append(Problem(f"{kind}s/", None, "", "folder is missing",
-                                    f"create {kind}s/ with one YAML file per {kind}"))
+            problems.append(
+                Problem(
+                    f"{kind}s/",
+                    None,
+                    "",
+                    "folder is missing",
+                    f"create {kind}s/ with one YAML file per {kind}",
+                )
+            )
             continue
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             label = path.relative_to(root).as_posix()
             if path.suffix not in YAML_SUFFIXES:
                 if not path.name.startswith("."):
-                    problems.append(Problem(label, None, "", "is not a YAML file and is ignored",
-                                            "name it *.yaml", warning=True))
+                    problems.append(
+                        Problem(
+                            label,
+                            None,
+                            "",
+                            "is not a YAML file and is ignored",
+                            "name it *.yaml",
+                            warning=True,
+                        )
+                    )
                 continue
             doc = yamlio.load(path, label)
             item = _validate(model, doc) if doc.data is not None or not doc.problems else None
@@ -73,9 +88,15 @@ def load_definitions(root: Path) -> tuple[Definitions, list[Problem]]:
                 continue
             key = (kind, item.id)
             if key in seen:
-                problems.append(Problem(label, doc.line_for(("id",)), "id",
-                                        f"duplicate {kind} id '{item.id}' (also in {seen[key]})",
-                                        "give each a unique id"))
+                problems.append(
+                    Problem(
+                        label,
+                        doc.line_for(("id",)),
+                        "id",
+                        f"duplicate {kind} id '{item.id}' (also in {seen[key]})",
+                        "give each a unique id",
+                    )
+                )
                 continue
             seen[key] = label
             origins[key] = label
@@ -99,48 +120,74 @@ def _cross_check(
         for scenario_id, weight in indicator.weights.items():
             loc = ("weights", scenario_id)
             if scenario_id not in scenarios:
-                problems.append(Problem(
-                    doc.path, doc.line_for(loc), yamlio.dotted(loc),
-                    f"no scenario has the id '{scenario_id}'",
-                    did_you_mean(scenario_id, scenarios).lstrip(", ") or "check scenarios/",
-                ))
+                problems.append(
+                    Problem(
+                        doc.path,
+                        doc.line_for(loc),
+                        yamlio.dotted(loc),
+                        f"no scenario has the id '{scenario_id}'",
+                        did_you_mean(scenario_id, scenarios).lstrip(", ") or "check scenarios/",
+                    )
+                )
                 continue
             if weight.observed_ratio != 1.0 or weight.absent_ratio != 1.0:
                 movable.add(scenario_id)
             if not weight.sources and not indicator.sources:
-                problems.append(Problem(doc.path, doc.line_for(loc), yamlio.dotted(loc),
-                                        "weight cites no source", "add sources:", warning=True))
+                problems.append(
+                    Problem(
+                        doc.path,
+                        doc.line_for(loc),
+                        yamlio.dotted(loc),
+                        "weight cites no source",
+                        "add sources:",
+                        warning=True,
+                    )
+                )
     for scenario in scenarios.values():
         if scenario.id not in movable:
             doc = scenario_docs[scenario.id]
-            problems.append(Problem(
-                doc.path, doc.line_for(("id",)), "id",
-                f"no indicator can move scenario '{scenario.id}'",
-                "give it a non-neutral weight in at least one indicator",
-            ))
+            problems.append(
+                Problem(
+                    doc.path,
+                    doc.line_for(("id",)),
+                    "id",
+                    f"no indicator can move scenario '{scenario.id}'",
+                    "give it a non-neutral weight in at least one indicator",
+                )
+            )
     groups: dict[str, list[Scenario]] = defaultdict(list)
     for scenario in scenarios.values():
         if scenario.group:
             groups[scenario.group].append(scenario)
     for group, members in groups.items():
         total = sum(s.prior for s in members)
-        if total >= 1.0:
+        if total > 0.999:
             last = members[-1]
             doc = scenario_docs[last.id]
-            problems.append(Problem(
-                doc.path, doc.line_for(("prior",)), "prior",
-                f"the priors of exclusive group '{group}' sum to {total:.3g}",
-                "mutually exclusive scenarios must sum to less than 1, leaving room for "
-                "'none of these'",
-            ))
+            problems.append(
+                Problem(
+                    doc.path,
+                    doc.line_for(("prior",)),
+                    "prior",
+                    f"the priors of exclusive group '{group}' sum to {total:.3g}",
+                    "mutually exclusive scenarios must sum to at most 0.999, leaving room for "
+                    "'none of these'",
+                )
+            )
     return problems
 
 
 def _validate(model: type[Strict], doc: yamlio.Document) -> Any:
     """Validate a document against a model; add located problems to the document."""
     if not isinstance(doc.data, dict):
-        doc.problems.append(Problem(doc.path, doc.line_for(()), "",
-                                    f"must be a mapping of keys to values, not {_kind(doc.data)}"))
+        doc.problems.append(
+            Problem(
+                doc.path,
+                doc.line_for(()),
+                "",
+                f"must be a mapping of keys to values, not {_kind(doc.data)}",
+            )
+        )
         return None
     try:
         return model.model_validate(doc.data)
@@ -156,8 +203,9 @@ def _validate(model: type[Strict], doc: yamlio.Document) -> Any:
         return None
 
 
-def _problem(model: type[Strict], doc: yamlio.Document, loc: tuple[Any, ...],
-             error: Any) -> Problem:
+def _problem(
+    model: type[Strict], doc: yamlio.Document, loc: tuple[Any, ...], error: Any
+) -> Problem:
     kind = error["type"]
     field_name = yamlio.dotted(loc)
     line = doc.line_for(loc)
@@ -168,8 +216,7 @@ def _problem(model: type[Strict], doc: yamlio.Document, loc: tuple[Any, ...],
             hint = "allowed keys: " + ", ".join(allowed)
         return Problem(doc.path, line, field_name, "unknown key", hint)
     if kind == "missing":
-        return Problem(doc.path, line, field_name, "missing required field",
-                       f"add '{loc[-1]}:'")
+        return Problem(doc.path, line, field_name, "missing required field", f"add '{loc[-1]}:'")
     message = error["msg"].removeprefix("Value error, ")
     hint = ""
     if "date" in kind:
@@ -182,7 +229,8 @@ def _problem(model: type[Strict], doc: yamlio.Document, loc: tuple[Any, ...],
 def _field_loc(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[Any, ...]:
     """Drop pydantic's union-member and validator parts from an error location."""
     return tuple(
-        part for part in loc
+        part
+        for part in loc
         if not (isinstance(part, str) and (part in ("str", "float", "int") or "[" in part))
     )
 
@@ -215,5 +263,10 @@ def _inner_model(annotation: Any) -> type[BaseModel] | None:
 
 
 def _kind(value: Any) -> str:
-    return {list: "a list", str: "text", int: "a number", float: "a number",
-            bool: "true/false"}.get(type(value), "nothing")
+    return {
+        list: "a list",
+        str: "text",
+        int: "a number",
+        float: "a number",
+        bool: "true/false",
+    }.get(type(value), "nothing")

@@ -71,7 +71,7 @@ class Scenario(Strict):
     id: Slug = Field(description="Unique slug: lower-case letters, digits and hyphens.")
     title: Text = Field(description="One-line name of the scenario.")
     summary: Text = Field(description="A few sentences describing the future it stands for.")
-    prior: float = Field(gt=0, lt=1, description="Prior probability, strictly between 0 and 1.")
+    prior: float = Field(ge=0.001, le=0.999, description="Prior probability, from 0.001 to 0.999.")
     prior_rationale: Text = Field(description="Why the prior has this value.")
     prior_set_on: dt.date = Field(description="The date the prior was set (YYYY-MM-DD).")
     horizon: dt.date = Field(description="The date by which the scenario would have happened.")

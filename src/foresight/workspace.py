@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING
 from foresight.errors import DefinitionError, ForesightError, WorkspaceNotFoundError
 
 if TYPE_CHECKING:
+    import datetime as dt
+
+    from foresight.engine import Engine
     from foresight.loader import Definitions
     from foresight.models import WorkspaceConfig
     from foresight.store import Store
@@ -22,8 +25,10 @@ SKELETON = Path(__file__).parent / "skeleton"
 
 def find_root(explicit: str | Path | None = None, cwd: Path | None = None) -> Path:
     """Locate the workspace: --workspace, then FORESIGHT_WORKSPACE, then walk up from cwd."""
-    for given, origin in ((explicit, "--workspace"), (os.environ.get("FORESIGHT_WORKSPACE"),
-                                                      "FORESIGHT_WORKSPACE")):
+    for given, origin in (
+        (explicit, "--workspace"),
+        (os.environ.get("FORESIGHT_WORKSPACE"), "FORESIGHT_WORKSPACE"),
+    ):
         if given:
             root = Path(given).expanduser().resolve()
             if not (root / CONFIG_FILE).is_file():
@@ -99,6 +104,17 @@ class Workspace:
 
         return open_store(self.db_url)
 
+    def engine(self, *, known_on: dt.date | None = None, audience: str | None = None) -> Engine:
+        """An engine over the definitions and the log (only what audience may see)."""
+        from foresight import scales
+        from foresight.engine import Engine
+
+        observations = self.store.observations()
+        if audience is not None:
+            limit = scales.tlp_rank(audience)
+            observations = [o for o in observations if scales.tlp_rank(o.tlp) <= limit]
+        return Engine(self.definitions, observations, known_on=known_on)
+
     @property
     def reports_dir(self) -> Path:
         """Where briefs are written by default."""
@@ -137,7 +153,8 @@ def init_workspace(target: Path, name: str | None = None) -> Path:
         if destination.name == CONFIG_FILE:
             text = source.read_text(encoding="utf-8")
             text = text.replace(
-                "name: My workspace", f"name: {json.dumps(name or target.resolve().name, ensure_ascii=False)}"
+                "name: My workspace",
+                f"name: {json.dumps(name or target.resolve().name, ensure_ascii=False)}",
             )
             destination.write_text(text, encoding="utf-8")
         else:

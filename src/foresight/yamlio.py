@@ -83,14 +83,21 @@ def read_text(path: Path, label: str) -> tuple[str | None, list[Problem]]:
     except OSError as exc:
         return None, [Problem(label, None, "", f"cannot be read: {exc.strerror}")]
     if b"\x00" in raw[:8192]:
-        return None, [Problem(label, None, "", "is a binary file, not text", "save it as UTF-8 text")]
+        return None, [
+            Problem(label, None, "", "is a binary file, not text", "save it as UTF-8 text")
+        ]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         return None, [
-            Problem(label, line, "", f"is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
-                    "save the file with UTF-8 encoding")
+            Problem(
+                label,
+                line,
+                "",
+                f"is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+                "save the file with UTF-8 encoding",
+            )
         ]
     return text, []
 
@@ -111,8 +118,15 @@ def parse(text: str, label: str) -> Document:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
-        doc.problems.append(Problem(label, line, "", f"YAML syntax error: {message}",
-                                    "check indentation, colons and quotes"))
+        doc.problems.append(
+            Problem(
+                label,
+                line,
+                "",
+                f"YAML syntax error: {message}",
+                "check indentation, colons and quotes",
+            )
+        )
         doc.data = None
     except yaml.YAMLError as exc:
         doc.problems.append(Problem(label, None, "", f"YAML error: {exc}"))
@@ -142,19 +156,33 @@ def _convert(loader: _Loader, node: yaml.Node, loc: Loc, doc: Document) -> Any:
         for key_node, value_node in node.value:
             line = key_node.start_mark.line + 1
             if not isinstance(key_node, yaml.ScalarNode):
-                doc.problems.append(Problem(doc.path, line, _dotted(loc), "a key must be plain text"))
+                doc.problems.append(
+                    Problem(doc.path, line, _dotted(loc), "a key must be plain text")
+                )
                 continue
             key = loader.construct_object(key_node, deep=True)
             if key == "<<":
-                doc.problems.append(Problem(doc.path, line, _dotted(loc),
-                                            "YAML merge keys (<<) are not supported",
-                                            "write the keys out in full"))
+                doc.problems.append(
+                    Problem(
+                        doc.path,
+                        line,
+                        _dotted(loc),
+                        "YAML merge keys (<<) are not supported",
+                        "write the keys out in full",
+                    )
+                )
                 continue
             if key in result:
                 first = doc.lines.get((*loc, key))
-                doc.problems.append(Problem(doc.path, line, _dotted((*loc, key)),
-                                            f"duplicate key (first given on line {first})",
-                                            "keep only one of them"))
+                doc.problems.append(
+                    Problem(
+                        doc.path,
+                        line,
+                        _dotted((*loc, key)),
+                        f"duplicate key (first given on line {first})",
+                        "keep only one of them",
+                    )
+                )
                 continue
             doc.lines[(*loc, key)] = line
             result[key] = _convert(loader, value_node, (*loc, key), doc)
@@ -174,4 +202,3 @@ def dotted(loc: Loc) -> str:
 def dump(data: Any) -> str:
     """Write plain data as block-style YAML that this module reads back unchanged."""
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=88)
-

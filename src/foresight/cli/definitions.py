@@ -22,8 +22,10 @@ def init(directory: str, name: str | None) -> None:
     from foresight.workspace import init_workspace
 
     root = init_workspace(Path(directory), name)
-    note(f"Created a workspace in {root}. Next: edit scenarios/ and indicators/, then run "
-         f"'foresight --workspace {directory} validate'.")
+    note(
+        f"Created a workspace in {root}. Next: edit scenarios/ and indicators/, then run "
+        f"'foresight --workspace {directory} validate'."
+    )
 
 
 @click.command()
@@ -49,8 +51,10 @@ def validate(ctx: click.Context, strict: bool) -> None:
         note(f"{len(errors)} error(s), {len(warnings)} warning(s).")
         ctx.exit(1)
     definitions = workspace.definitions
-    note(f"OK: {len(definitions.scenarios)} scenarios and {len(definitions.indicators)} "
-         f"indicators in {workspace.root} ({len(warnings)} warning(s)).")
+    note(
+        f"OK: {len(definitions.scenarios)} scenarios and {len(definitions.indicators)} "
+        f"indicators in {workspace.root} ({len(warnings)} warning(s))."
+    )
 
 
 @click.command()
@@ -72,8 +76,14 @@ def scenarios(ctx: click.Context, as_json: bool) -> None:
         "Scenarios",
         ["id", "title", "prior", "horizon", "group", "indicators"],
         [
-            (s.id, s.title, percent(s.prior, 0), s.horizon, s.group or "",
-             len(definitions.indicators_for(s.id)))
+            (
+                s.id,
+                s.title,
+                percent(s.prior, 0),
+                s.horizon,
+                s.group or "",
+                len(definitions.indicators_for(s.id)),
+            )
             for s in items
         ],
     )
@@ -97,8 +107,9 @@ def indicators(ctx: click.Context, scenario_id: str | None, as_json: bool) -> No
     items = list(definitions.indicators.values())
     if scenario_id is not None:
         if scenario_id not in definitions.scenarios:
-            raise UnknownIdError(f"no scenario '{scenario_id}'"
-                                 f"{did_you_mean(scenario_id, definitions.scenarios)}")
+            raise UnknownIdError(
+                f"no scenario '{scenario_id}'{did_you_mean(scenario_id, definitions.scenarios)}"
+            )
         items = [i for i in items if scenario_id in i.weights]
     if as_json:
         print_json([i.model_dump(mode="json") for i in items])
@@ -111,7 +122,7 @@ def indicators(ctx: click.Context, scenario_id: str | None, as_json: bool) -> No
             if scenario_id is None or sid == scenario_id
         )
         half_life = f"{indicator.half_life_days} d" if indicator.half_life_days else "lasting"
-        rows.append((indicator.id, indicator.title, half_life,
-                     indicator.expected_by or "", moves))
-    print_table("Indicators", ["id", "title", "half-life", "expected by",
-                               "weights (observed/absent)"], rows)
+        rows.append((indicator.id, indicator.title, half_life, indicator.expected_by or "", moves))
+    print_table(
+        "Indicators", ["id", "title", "half-life", "expected by", "weights (observed/absent)"], rows
+    )

@@ -1,0 +1,520 @@
+"""The engine: priors plus graded, ageing evidence give each scenario's probability.
+
+Pure: no files, no SQL, no templates. Invariants (each one a property test):
+
+- Every probability lies strictly inside (0, 1).
+- The result depends on the *set* of observations, never on their order.
+- A report for a scenario never lowers it; a report against it never raises it.
+- Reports sharing an event key count as one event (the most trustworthy report).
+- Later distinct events of one indicator count less and less (ratio ``RETURNS``), so an
+  indicator's evidence is at most ``1 / (1 - RETURNS)`` times its strongest event.
+- Evidence halves every ``half_life_days``; lasting facts (no half-life) do not decay.
+- Scenarios of one exclusive group are normalised together with a "none of these"
+  remainder, so a group never sums above 1.
+
+The maths, with a worked example, is in the README ("The maths of the engine").
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import heapq
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from foresight import scales
+from foresight.loader import Definitions
+from foresight.models import Indicator, Scenario
+from foresight.records import Observation
+
+RETURNS = 0.5  # each further distinct event of an indicator counts half the one before it
+TOP_EVENTS = 64  # events beyond this rank weigh less than RETURNS**64 ~ 5e-20: dropped
+MAX_LOG_RATIO = 20.0  # total evidence on a scenario is capped at a likelihood ratio of e^20
+LN2 = math.log(2.0)
+EPOCH = dt.date(2000, 1, 1).toordinal()  # keeps the decay exponents small and exact
+
+Chain = tuple[str, bool]  # (indicator id, absent)
+
+
+@dataclass(frozen=True, slots=True)
+class _Report:
+    observation: Observation
+    day: int
+    event: str
+    potential: float  # log(trust) + day * ln2 / half-life: the report's weight at day 0
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """How one observation moved one scenario."""
+
+    observation: Observation
+    ratio: float  # the indicator's likelihood ratio for this scenario
+    trust: float  # strength x reliability x credibility, in (0, 1]
+    decay: float  # share left after ageing, in (0, 1]
+    rank: int  # 1 for the indicator's strongest event, 2 for the next, …
+    log_odds: float  # what it added to the scenario's log-odds (before capping)
+    points: float  # probability now minus probability without it, in [-1, 1]
+
+
+@dataclass(frozen=True, slots=True)
+class Signpost:
+    """An indicator not yet seen, and what seeing it (or its absence) would do."""
+
+    indicator: Indicator
+    absent: bool
+    ratio: float
+    probability_if_seen: float  # the scenario's probability if it were seen today
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """One scenario's standing at a date."""
+
+    scenario: Scenario
+    probability: float
+    log_ratio: float  # total log-likelihood ratio of the evidence, after capping
+
+    @property
+    def id(self) -> str:
+        """The scenario's id."""
+        return self.scenario.id
+
+    @property
+    def prior(self) -> float:
+        """The scenario's prior."""
+        return self.scenario.prior
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Every scenario's probability at one date."""
+
+    as_of: dt.date
+    results: dict[str, ScenarioResult]
+    counted: int  # observations that took part (dated by as_of, known, not retracted)
+
+    def probability(self, scenario_id: str) -> float:
+        """The probability of one scenario."""
+        return self.results[scenario_id].probability
+
+    def ranked(self) -> list[ScenarioResult]:
+        """Scenarios from most to least likely (ties keep definition order)."""
+        return sorted(self.results.values(), key=lambda r: -r.probability)
+
+    @property
+    def favoured(self) -> ScenarioResult:
+        """The most likely scenario."""
+        return self.ranked()[0]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a scenario stands where it does."""
+
+    assessment: Assessment
+    result: ScenarioResult
+    contributions: list[Contribution]
+    signposts: list[Signpost]
+    overdue: list[Indicator]
+    repeats: int  # reports that repeat an event already counted, or rank too low to matter
+
+
+@dataclass(frozen=True)
+class CallChanger:
+    """An unseen indicator and what seeing it would do to the favoured scenario's lead."""
+
+    indicator: Indicator
+    absent: bool
+    favoured: str  # who would be favoured after seeing it
+    margin: float  # favoured minus runner-up after seeing it (original pair)
+
+
+@dataclass
+class _ChainState:
+    """The strongest events of one (indicator, absent) chain, by potential."""
+
+    rate: float  # ln2 / half-life per day, 0 for lasting facts
+    best: dict[str, _Report] = field(default_factory=dict)  # event -> strongest report
+    top: list[tuple[float, str]] = field(default_factory=list)  # ascending (potential, event)
+
+    def add(self, report: _Report) -> bool:
+        """Take a report in; return whether the top events changed."""
+        current = self.best.get(report.event)
+        if current is not None and _key(current) >= _key(report):
+            return False
+        self.best[report.event] = report
+        entry = (report.potential, report.event)
+        if current is not None:
+            old = (current.potential, current.event)
+            index = bisect.bisect_left(self.top, old)
+            if index < len(self.top) and self.top[index] == old:
+                self.top.pop(index)
+                bisect.insort(self.top, entry)
+                return True
+        if len(self.top) < TOP_EVENTS:
+            bisect.insort(self.top, entry)
+            return True
+        if entry > self.top[0]:
+            self.top.pop(0)
+            bisect.insort(self.top, entry)
+            return True
+        return False
+
+    def weight(self, day: int) -> float:
+        """Sum over the top events of their aged weight times RETURNS**(rank - 1)."""
+        total = 0.0
+        factor = 1.0
+        shift = day * self.rate
+        for potential, _ in reversed(self.top):
+            total += math.exp(potential - shift) * factor
+            factor *= RETURNS
+        return total
+
+
+def _key(report: _Report) -> tuple[float, str]:
+    # Which report stands for an event: the strongest; ties go to the earliest recorded
+    # content, so the choice never depends on the order of the log.
+    obs = report.observation
+    return (report.potential, _tiebreak(obs))
+
+
+def _tiebreak(obs: Observation) -> str:
+    return "|".join(
+        (
+            obs.observed_on.isoformat(),
+            obs.source,
+            obs.note,
+            obs.reliability,
+            str(obs.credibility),
+            repr(obs.strength),
+        )
+    )
+
+
+class Engine:
+    """Answer questions about one set of definitions and one observation log."""
+
+    def __init__(
+        self,
+        definitions: Definitions,
+        observations: Iterable[Observation],
+        *,
+        known_on: dt.date | None = None,
+    ) -> None:
+        """Keep the observations that count: not retracted (or, with known_on, those
+        recorded and not yet retracted by the end of that day) and of known indicators."""
+        self.definitions = definitions
+        self.known_on = known_on
+        self.ignored: list[Observation] = []
+        self._ratios: dict[Chain, dict[str, float]] = {}
+        self._rates: dict[str, float] = {}
+        for indicator in definitions.indicators.values():
+            half_life = indicator.half_life_days
+            self._rates[indicator.id] = LN2 / half_life if half_life else 0.0
+            for absent in (False, True):
+                logs: dict[str, float] = {}
+                for scenario_id, weight in indicator.weights.items():
+                    if scenario_id not in definitions.scenarios:
+                        continue
+                    ratio = weight.absent_ratio if absent else weight.observed_ratio
+                    if ratio != 1.0:
+                        logs[scenario_id] = math.log(ratio)
+                self._ratios[(indicator.id, absent)] = logs
+        chains: dict[Chain, list[_Report]] = defaultdict(list)
+        for obs in observations:
+            if known_on is not None:
+                if not obs.known_on(known_on):
+                    continue
+            elif obs.retracted:
+                continue
+            rate = self._rates.get(obs.indicator)
+            if rate is None:
+                self.ignored.append(obs)
+                continue
+            day = obs.observed_on.toordinal() - EPOCH
+            trust = scales.trust(obs.strength, obs.reliability, obs.credibility)
+            event = obs.event if obs.event else f"#{obs.id}"
+            chains[(obs.indicator, obs.absent)].append(
+                _Report(obs, day, event, math.log(trust) + day * rate)
+            )
+        self._chains: dict[Chain, list[_Report]] = {}
+        self._days: dict[Chain, list[int]] = {}
+        for chain in sorted(chains):
+            reports = sorted(chains[chain], key=lambda r: (r.day, _key(r)))
+            self._chains[chain] = reports
+            self._days[chain] = [r.day for r in reports]
+
+    @property
+    def first_date(self) -> dt.date | None:
+        """The date of the earliest observation that counts, if any."""
+        days = [d[0] for d in self._days.values() if d]
+        return dt.date.fromordinal(min(days) + EPOCH) if days else None
+
+    # -- state at one date -------------------------------------------------------------
+
+    def _states(self, day: int) -> dict[Chain, _ChainState]:
+        states: dict[Chain, _ChainState] = {}
+        for chain, reports in self._chains.items():
+            state = _ChainState(self._rates[chain[0]])
+            end = bisect.bisect_right(self._days[chain], day)
+            best: dict[str, _Report] = {}
+            for report in reports[:end]:
+                current = best.get(report.event)
+                if current is None or _key(report) > _key(current):
+                    best[report.event] = report
+            state.best = best
+            state.top = sorted(
+                heapq.nlargest(TOP_EVENTS, ((r.potential, r.event) for r in best.values()))
+            )
+            states[chain] = state
+        return states
+
+    def _log_ratios(self, states: dict[Chain, _ChainState], day: int) -> dict[str, float]:
+        totals = dict.fromkeys(self.definitions.scenarios, 0.0)
+        for chain, state in states.items():  # sorted chain order: sums are order-free
+            logs = self._ratios.get(chain)
+            if not logs or not state.top:
+                continue
+            weight = state.weight(day)
+            for scenario_id, log_ratio in logs.items():
+                totals[scenario_id] += log_ratio * weight
+        return totals
+
+    def _assess(self, as_of: dt.date, totals: dict[str, float], counted: int) -> Assessment:
+        probabilities = posterior(self.definitions.scenarios.values(), totals)
+        results = {
+            sid: ScenarioResult(s, probabilities[sid], _cap(totals[sid]))
+            for sid, s in self.definitions.scenarios.items()
+        }
+        return Assessment(as_of, results, counted)
+
+    def assess(self, as_of: dt.date) -> Assessment:
+        """Every scenario's probability using the observations dated on or before as_of."""
+        day = as_of.toordinal() - EPOCH
+        states = self._states(day)
+        counted = sum(bisect.bisect_right(days, day) for days in self._days.values())
+        return self._assess(as_of, self._log_ratios(states, day), counted)
+
+    def path(self, dates: Sequence[dt.date]) -> list[Assessment]:
+        """Assessments at many dates in one sweep through the log (dates ascending)."""
+        if list(dates) != sorted(dates):
+            raise ValueError("dates must be in ascending order")
+        events = sorted(
+            (r for reports in self._chains.values() for r in reports),
+            key=lambda r: r.day,
+        )
+        chain_of = {id(r): chain for chain, reports in self._chains.items() for r in reports}
+        states = {chain: _ChainState(self._rates[chain[0]]) for chain in self._chains}
+        weights: dict[Chain, float] = {}
+        changed: set[Chain] = set()
+        position = 0
+        out: list[Assessment] = []
+        for as_of in dates:
+            day = as_of.toordinal() - EPOCH
+            while position < len(events) and events[position].day <= day:
+                report = events[position]
+                chain = chain_of[id(report)]
+                if states[chain].add(report):
+                    changed.add(chain)
+                position += 1
+            totals = dict.fromkeys(self.definitions.scenarios, 0.0)
+            for chain in self._chains:
+                logs = self._ratios.get(chain)
+                state = states[chain]
+                if not logs or not state.top:
+                    continue
+                if state.rate or chain in changed or chain not in weights:
+                    weights[chain] = state.weight(day)
+                for scenario_id, log_ratio in logs.items():
+                    totals[scenario_id] += log_ratio * weights[chain]
+            changed.clear()
+            out.append(self._assess(as_of, totals, position))
+        return out
+
+    # -- explanations ------------------------------------------------------------------
+
+    def explain(self, scenario_id: str, as_of: dt.date) -> Explanation:
+        """The prior, every observation that moves the scenario, and what to watch."""
+        scenarios = self.definitions.scenarios
+        scenario = scenarios[scenario_id]
+        day = as_of.toordinal() - EPOCH
+        states = self._states(day)
+        totals = self._log_ratios(states, day)
+        assessment = self._assess(as_of, totals, self._counted(day))
+        result = assessment.results[scenario_id]
+        peers = [s for s in scenarios.values() if scenario.group and s.group == scenario.group]
+        peers = peers or [scenario]
+        contributions: list[Contribution] = []
+        repeats = 0
+        for chain, state in states.items():
+            logs = self._ratios.get(chain, {})
+            if not any(p.id in logs for p in peers):
+                continue
+            ranks = {event: rank for rank, (_, event) in enumerate(reversed(state.top), 1)}
+            for report in self._chains[chain]:
+                if report.day > day:
+                    break
+                stands = state.best.get(report.event) is report
+                rank = ranks.get(report.event, 0) if stands else 0
+                if not rank:
+                    repeats += 1
+                    continue
+                term = math.exp(report.potential - day * state.rate) * RETURNS ** (rank - 1)
+                without = dict(totals)
+                for peer in peers:
+                    without[peer.id] -= logs.get(peer.id, 0.0) * term
+                points = result.probability - posterior(peers, without)[scenario_id]
+                log_ratio = logs.get(scenario_id, 0.0)
+                obs = report.observation
+                contributions.append(
+                    Contribution(
+                        obs,
+                        math.exp(log_ratio),
+                        scales.trust(obs.strength, obs.reliability, obs.credibility),
+                        math.exp(-(day - report.day) * state.rate),
+                        rank,
+                        log_ratio * term,
+                        points,
+                    )
+                )
+        contributions.sort(key=lambda c: (-abs(c.points), -abs(c.log_odds), c.observation.id))
+        signposts = self._signposts(scenario, states, totals, as_of)
+        return Explanation(
+            assessment,
+            result,
+            contributions,
+            signposts,
+            self.overdue(as_of, scenario_id, states),
+            repeats,
+        )
+
+    def _counted(self, day: int) -> int:
+        return sum(bisect.bisect_right(days, day) for days in self._days.values())
+
+    def _signposts(
+        self,
+        scenario: Scenario,
+        states: dict[Chain, _ChainState],
+        totals: dict[str, float],
+        as_of: dt.date,
+    ) -> list[Signpost]:
+        day = as_of.toordinal() - EPOCH
+        out: list[Signpost] = []
+        for indicator in self.definitions.indicators_for(scenario.id):
+            if states.get((indicator.id, False)) and states[(indicator.id, False)].top:
+                continue
+            for absent in (False, True):
+                logs = self._ratios[(indicator.id, absent)]
+                if scenario.id not in logs:
+                    continue
+                new = self._with_fresh_event(states, totals, (indicator.id, absent), day)
+                probabilities = posterior(self.definitions.scenarios.values(), new)
+                out.append(
+                    Signpost(
+                        indicator, absent, math.exp(logs[scenario.id]), probabilities[scenario.id]
+                    )
+                )
+        out.sort(key=lambda s: (-abs(math.log(s.ratio)), s.indicator.id, s.absent))
+        return out
+
+    def _with_fresh_event(
+        self, states: dict[Chain, _ChainState], totals: dict[str, float], chain: Chain, day: int
+    ) -> dict[str, float]:
+        """Totals if a fully trusted report of the chain's indicator came in today."""
+        state = states.get(chain)
+        before = state.weight(day) if state and state.top else 0.0
+        after = 1.0 + RETURNS * before
+        new = dict(totals)
+        for scenario_id, log_ratio in self._ratios[chain].items():
+            new[scenario_id] += log_ratio * (after - before)
+        return new
+
+    def overdue(
+        self,
+        as_of: dt.date,
+        scenario_id: str | None = None,
+        states: dict[Chain, _ChainState] | None = None,
+    ) -> list[Indicator]:
+        """Indicators past their expected_by date with no observation of them."""
+        day = as_of.toordinal() - EPOCH
+        states = states if states is not None else self._states(day)
+        out = []
+        for indicator in self.definitions.indicators.values():
+            if scenario_id is not None and scenario_id not in indicator.weights:
+                continue
+            if indicator.expected_by is None or indicator.expected_by >= as_of:
+                continue
+            seen = states.get((indicator.id, False))
+            if seen is None or not seen.top:
+                out.append(indicator)
+        return out
+
+    def call_changers(self, as_of: dt.date, limit: int = 3) -> list[CallChanger]:
+        """Unseen indicators that would most narrow or flip the favoured scenario's lead."""
+        day = as_of.toordinal() - EPOCH
+        states = self._states(day)
+        totals = self._log_ratios(states, day)
+        scenarios = self.definitions.scenarios
+        ranked = sorted(posterior(scenarios.values(), totals).items(), key=lambda kv: -kv[1])
+        if len(ranked) < 2:
+            return []
+        first, second = ranked[0][0], ranked[1][0]
+        margin = ranked[0][1] - ranked[1][1]
+        out: list[CallChanger] = []
+        for indicator in self.definitions.indicators.values():
+            seen = states.get((indicator.id, False))
+            if seen is not None and seen.top:
+                continue
+            for absent in (False, True):
+                chain = (indicator.id, absent)
+                logs = self._ratios[chain]
+                if first not in logs and second not in logs:
+                    continue
+                new = posterior(
+                    scenarios.values(), self._with_fresh_event(states, totals, chain, day)
+                )
+                leader = sorted(new.items(), key=lambda kv: -kv[1])[0][0]
+                after = new[first] - new[second]
+                if after < margin:
+                    out.append(CallChanger(indicator, absent, leader, after))
+        out.sort(key=lambda c: (c.margin, c.indicator.id, c.absent))
+        return out[:limit]
+
+
+def _cap(log_ratio: float) -> float:
+    return max(-MAX_LOG_RATIO, min(MAX_LOG_RATIO, log_ratio))
+
+
+def posterior(scenarios: Iterable[Scenario], totals: dict[str, float]) -> dict[str, float]:
+    """Turn each scenario's total log-likelihood ratio into its probability.
+
+    Independent scenarios: logit(p) = logit(prior) + total. An exclusive group's members
+    and its "none of these" remainder (prior 1 - sum of priors, ratio 1) are normalised
+    together.
+    """
+    out: dict[str, float] = {}
+    groups: dict[str, list[Scenario]] = defaultdict(list)
+    for scenario in scenarios:
+        if scenario.group:
+            groups[scenario.group].append(scenario)
+        else:
+            out[scenario.id] = _sigmoid(scales.logit(scenario.prior) + _cap(totals[scenario.id]))
+    for members in groups.values():
+        remainder = 1.0 - sum(s.prior for s in members)
+        logs = [math.log(s.prior) + _cap(totals[s.id]) for s in members]
+        top = max([*logs, math.log(remainder)])
+        denominator = math.exp(math.log(remainder) - top) + sum(math.exp(v - top) for v in logs)
+        for scenario, value in zip(members, logs, strict=True):
+            out[scenario.id] = math.exp(value - top) / denominator
+    return out
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
