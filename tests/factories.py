@@ -21,22 +21,25 @@ _ids = itertools.count(1)
 
 def scenario(sid: str, prior: float, group: str | None = None) -> Scenario:
     """A valid scenario with the given prior."""
-    return Scenario.model_validate({
-        "id": sid,
-        "title": f"Scenario {sid}",
-        "summary": "A future.",
-        "prior": prior,
-        "prior_rationale": "Because.",
-        "prior_set_on": "2020-01-01",
-        "horizon": "2030-01-01",
-        "resolution": "It happens.",
-        "group": group,
-        "sources": SOURCE,
-    })
+    return Scenario.model_validate(
+        {
+            "id": sid,
+            "title": f"Scenario {sid}",
+            "summary": "A future.",
+            "prior": prior,
+            "prior_rationale": "Because.",
+            "prior_set_on": "2020-01-01",
+            "horizon": "2030-01-01",
+            "resolution": "It happens.",
+            "group": group,
+            "sources": SOURCE,
+        }
+    )
 
 
-def indicator(iid: str, weights: dict[str, Any], half_life: int | None = None,
-              expected_by: str | None = None) -> Indicator:
+def indicator(
+    iid: str, weights: dict[str, Any], half_life: int | None = None, expected_by: str | None = None
+) -> Indicator:
     """A valid indicator; weights map scenario id to a ratio/word or an (observed, absent) pair."""
     data: dict[str, Any] = {}
     for sid, weight in weights.items():
@@ -44,15 +47,17 @@ def indicator(iid: str, weights: dict[str, Any], half_life: int | None = None,
             data[sid] = {"observed": weight[0], "absent": weight[1]}
         else:
             data[sid] = {"observed": weight}
-    return Indicator.model_validate({
-        "id": iid,
-        "title": f"Indicator {iid}",
-        "description": "Something seen.",
-        "weights": data,
-        "half_life_days": half_life,
-        "expected_by": expected_by,
-        "sources": SOURCE,
-    })
+    return Indicator.model_validate(
+        {
+            "id": iid,
+            "title": f"Indicator {iid}",
+            "description": "Something seen.",
+            "weights": data,
+            "half_life_days": half_life,
+            "expected_by": expected_by,
+            "sources": SOURCE,
+        }
+    )
 
 
 def definitions(scenarios: list[Scenario], indicators: list[Indicator]) -> Definitions:
@@ -104,8 +109,7 @@ def packs(draw: st.DrawFn) -> Definitions:
         scenarios.append(scenario(f"s{i}", prior, "g" if in_group else None))
     indicators = []
     for j in range(draw(st.integers(1, 5))):
-        chosen = draw(st.lists(st.sampled_from([s.id for s in scenarios]), min_size=1,
-                               unique=True))
+        chosen = draw(st.lists(st.sampled_from([s.id for s in scenarios]), min_size=1, unique=True))
         weights = {sid: (draw(ratios), draw(st.none() | ratios)) for sid in chosen}
         half_life = draw(st.none() | st.integers(1, 400))
         indicators.append(indicator(f"i{j}", weights, half_life))
@@ -117,14 +121,16 @@ def logs(draw: st.DrawFn, pack: Definitions, max_size: int = 25) -> list[Observa
     """Random observation logs against a pack's indicators."""
     out = []
     for _ in range(draw(st.integers(0, max_size))):
-        out.append(observation(
-            draw(st.sampled_from(sorted(pack.indicators))),
-            draw(st.integers(0, 1500)),
-            absent=draw(st.booleans()),
-            strength=draw(st.sampled_from([1.0, 0.6, 0.3])),
-            reliability=draw(st.sampled_from("ABCDEF")),
-            credibility=draw(st.integers(1, 6)),
-            event=draw(st.none() | st.sampled_from(["e1", "e2", "e3"])),
-            source=draw(st.sampled_from(["r1", "r2", "r3"])),
-        ))
+        out.append(
+            observation(
+                draw(st.sampled_from(sorted(pack.indicators))),
+                draw(st.integers(0, 1500)),
+                absent=draw(st.booleans()),
+                strength=draw(st.sampled_from([1.0, 0.6, 0.3])),
+                reliability=draw(st.sampled_from("ABCDEF")),
+                credibility=draw(st.integers(1, 6)),
+                event=draw(st.none() | st.sampled_from(["e1", "e2", "e3"])),
+                source=draw(st.sampled_from(["r1", "r2", "r3"])),
+            )
+        )
     return out

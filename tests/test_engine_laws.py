@@ -67,9 +67,16 @@ def probe_case(draw: st.DrawFn) -> tuple:
         strength=draw(st.sampled_from([1.0, 0.6, 0.3])),
         event=draw(st.none() | st.just("e1")),
     )
-    earlier = draw(st.lists(st.builds(
-        lambda day, rel: observation("probe", day, reliability=rel),
-        st.integers(0, 1600), st.sampled_from("ABCDEF")), max_size=3))
+    earlier = draw(
+        st.lists(
+            st.builds(
+                lambda day, rel: observation("probe", day, reliability=rel),
+                st.integers(0, 1600),
+                st.sampled_from("ABCDEF"),
+            ),
+            max_size=3,
+        )
+    )
     return extended, log + earlier, report, target
 
 
@@ -102,8 +109,12 @@ def test_retracting_an_observation_restores_the_earlier_result_exactly(
     pack, log = case
     extra = data.draw(logs(pack, max_size=3))
     retracted = [
-        dataclasses.replace(o, retracted_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
-                            retracted_by="x", retraction_reason="wrong")
+        dataclasses.replace(
+            o,
+            retracted_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+            retracted_by="x",
+            retraction_reason="wrong",
+        )
         for o in extra
     ]
     assert probabilities(pack, log + retracted) == probabilities(pack, log)
@@ -173,16 +184,19 @@ def test_the_one_sweep_path_equals_assessing_each_date(case: tuple, offsets: lis
     for point in engine.path(dates):
         expected = engine.assess(point.as_of)
         for sid in pack.scenarios:
-            assert math.isclose(point.probability(sid), expected.probability(sid),
-                                rel_tol=1e-12, abs_tol=1e-15)
+            assert math.isclose(
+                point.probability(sid), expected.probability(sid), rel_tol=1e-12, abs_tol=1e-15
+            )
 
 
 def test_many_small_events_cannot_outweigh_one_decisive_event() -> None:
     war = scenario("war", 0.3)
     pack = definitions(
         [war],
-        [indicator("clash", {"war": "weak-for"}, None),
-         indicator("peace-deal", {"war": "decisive-against"}, None)],
+        [
+            indicator("clash", {"war": "weak-for"}, None),
+            indicator("peace-deal", {"war": "decisive-against"}, None),
+        ],
     )
     clashes = [observation("clash", day) for day in range(50)]
     deal = [observation("peace-deal", 60)]

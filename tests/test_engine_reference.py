@@ -55,8 +55,12 @@ def reference(pack: Definitions, log: list, as_of: dt.date) -> dict[str, float]:
 def test_the_engine_equals_the_reference_computation(data: st.DataObject) -> None:
     pack = data.draw(packs())
     log = data.draw(logs(pack, max_size=40))
-    dates = sorted({START + dt.timedelta(days=d)
-                    for d in data.draw(st.lists(st.integers(0, 1700), min_size=1, max_size=5))})
+    dates = sorted(
+        {
+            START + dt.timedelta(days=d)
+            for d in data.draw(st.lists(st.integers(0, 1700), min_size=1, max_size=5))
+        }
+    )
     engine = Engine(pack, log)
     for point in engine.path(dates):
         expected = reference(pack, log, point.as_of)
@@ -67,8 +71,9 @@ def test_the_engine_equals_the_reference_computation(data: st.DataObject) -> Non
 
 
 def test_worked_example_from_the_readme() -> None:
-    pack = definitions([scenario("war", 0.20)],
-                       [indicator("clashes", {"war": "strong-for"}, half_life=90)])
+    pack = definitions(
+        [scenario("war", 0.20)], [indicator("clashes", {"war": "strong-for"}, half_life=90)]
+    )
     as_of = START + dt.timedelta(days=45)
     first = observation("clashes", 0, reliability="B", credibility=2)
     second = observation("clashes", 0, reliability="C", credibility=3, strength=1.0)

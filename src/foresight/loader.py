@@ -49,6 +49,7 @@ def load_definitions(root: Path) -> tuple[Definitions, list[Problem]]:
     seen: dict[tuple[str, str], str] = {}
     indicator_docs: dict[str, yamlio.Document] = {}
     scenario_docs: dict[str, yamlio.Document] = {}
+    invalid_scenarios: list[yamlio.Document] = []
 
     for kind, model, target, docs in (
         ("scenario", Scenario, scenarios, scenario_docs),
@@ -85,6 +86,8 @@ def load_definitions(root: Path) -> tuple[Definitions, list[Problem]]:
             item = _validate(model, doc) if doc.data is not None or not doc.problems else None
             problems.extend(doc.problems)
             if item is None:
+                if kind == "scenario":
+                    invalid_scenarios.append(doc)
                 continue
             key = (kind, item.id)
             if key in seen:
@@ -103,12 +106,18 @@ def load_definitions(root: Path) -> tuple[Definitions, list[Problem]]:
             target[item.id] = item
             docs[item.id] = doc
 
-    problems.extend(_cross_check(scenarios, indicators, scenario_docs, indicator_docs))
+    declared = set(scenarios) | {
+        str(doc.data["id"])
+        for doc in invalid_scenarios
+        if isinstance(doc.data, dict) and "id" in doc.data
+    }
+    problems.extend(_cross_check(scenarios, declared, indicators, scenario_docs, indicator_docs))
     return Definitions(scenarios, indicators, origins), problems
 
 
 def _cross_check(
     scenarios: dict[str, Scenario],
+    declared: set[str],
     indicators: dict[str, Indicator],
     scenario_docs: dict[str, yamlio.Document],
     indicator_docs: dict[str, yamlio.Document],
@@ -119,17 +128,19 @@ def _cross_check(
         doc = indicator_docs[indicator.id]
         for scenario_id, weight in indicator.weights.items():
             loc = ("weights", scenario_id)
-            if scenario_id not in scenarios:
+            if scenario_id not in declared:
                 problems.append(
                     Problem(
                         doc.path,
                         doc.line_for(loc),
                         yamlio.dotted(loc),
                         f"no scenario has the id '{scenario_id}'",
-                        did_you_mean(scenario_id, scenarios).lstrip(", ") or "check scenarios/",
+                        did_you_mean(scenario_id, declared).lstrip(", ") or "check scenarios/",
                     )
                 )
                 continue
+            if scenario_id not in scenarios:
+                continue  # its own file is invalid and reported already
             if weight.observed_ratio != 1.0 or weight.absent_ratio != 1.0:
                 movable.add(scenario_id)
             if not weight.sources and not indicator.sources:

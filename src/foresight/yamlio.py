@@ -149,6 +149,10 @@ def _convert(loader: _Loader, node: yaml.Node, loc: Loc, doc: Document) -> Any:
     doc.lines.setdefault(loc, node.start_mark.line + 1)
     if isinstance(node, yaml.ScalarNode):
         return loader.construct_object(node, deep=True)
+    if node.tag not in _PLAIN_TAGS:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"the tag {node.tag} is not allowed here", node.start_mark
+        )
     if isinstance(node, yaml.SequenceNode):
         return [_convert(loader, item, (*loc, i), doc) for i, item in enumerate(node.value)]
     if isinstance(node, yaml.MappingNode):
@@ -188,6 +192,9 @@ def _convert(loader: _Loader, node: yaml.Node, loc: Loc, doc: Document) -> Any:
             result[key] = _convert(loader, value_node, (*loc, key), doc)
         return result
     raise yaml.constructor.ConstructorError(None, None, "unsupported YAML node", node.start_mark)
+
+
+_PLAIN_TAGS = ("tag:yaml.org,2002:seq", "tag:yaml.org,2002:map")
 
 
 def _dotted(loc: Loc) -> str:

@@ -103,7 +103,7 @@ def print_table(
     from rich.table import Table
 
     console = Console(
-        file=click.get_text_stream("stdout"),
+        file=sys.stdout,
         no_color=bool(os.environ.get("NO_COLOR")),
         width=None if sys.stdout.isatty() else 160,
         highlight=False,
