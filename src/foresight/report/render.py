@@ -1,0 +1,263 @@
+"""Render briefs with the one jinja2 environment and write them atomically.
+
+Every file of a run (the briefs, the snapshot, the index) is rendered in memory first;
+only then are they written, each to a temporary name in the target folder and renamed
+into place, so a failed run never leaves a half brief.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    select_autoescape,
+)
+
+from foresight import scales
+from foresight.errors import ForesightError, ReportError
+from foresight.report import charts, snapshot
+from foresight.report.context import (
+    NOTABLE,
+    Brief,
+    Marking,
+    add_months,
+    build_brief,
+    describe_store,
+    long_date,
+)
+
+if TYPE_CHECKING:
+    from foresight.workspace import Workspace
+
+FORMATS: tuple[str, ...] = ("md", "html")
+BRIEF_FILE = re.compile(r"^(\d{4})-(\d{2})\.(md|html)$")
+INDEX = "index.html"
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """One brief in a reports folder, as the index lists it."""
+
+    key: str
+    month: dt.date
+    headline: str | None
+    marking: Marking | None
+    html: str | None  # file name, if that format exists
+    md: str | None
+
+
+@dataclass(frozen=True)
+class Index:
+    """The context of the index page: every brief in a folder, newest first."""
+
+    workspace: str
+    marking: Marking  # the highest marking of the briefs it quotes
+    entries: list[IndexEntry]
+
+    @property
+    def title(self) -> str:
+        """The page's title."""
+        return f"{self.workspace}: monthly briefs"
+
+
+@dataclass(frozen=True)
+class Written:
+    """What one run wrote: the brief's context and the paths, briefs first."""
+
+    brief: Brief
+    paths: list[Path]
+
+
+def environment(overrides: Path | None = None) -> Environment:
+    """The one template environment: workspace templates first, then the packaged ones."""
+    loaders: list[Any] = []
+    if overrides is not None and overrides.is_dir():
+        loaders.append(FileSystemLoader(str(overrides)))
+    loaders.append(PackageLoader("foresight", "templates"))
+    env = Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=select_autoescape(
+            enabled_extensions=("html.j2", "html", "svg.j2"),
+            default_for_string=False,
+            default=False,
+        ),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        pct=percent,
+        pp=signed_points,
+        arrow=arrow,
+        trend=lambda change: "up" if change >= NOTABLE else "down" if change <= -NOTABLE else "",
+        points=lambda value: f"{100 * value:+.1f} pp",
+        log_odds=lambda value: f"{value:+.3f}",
+        ratio=lambda value: f"×{value:.3g}",
+        long_date=long_date,
+        cell=md_cell,
+        oneline=lambda text: " ".join(str(text).split()),
+    )
+    env.globals["line_chart"] = charts.line_chart
+    return env
+
+
+def percent(value: float, digits: int = 0) -> str:
+    """0.456 -> '46%' (digits=0) or '45.6%' (digits=1)."""
+    return f"{100 * value:.{digits}f}%"
+
+
+def arrow(change: float) -> str:
+    """▲ for a rise, ▼ for a fall, = for no notable change."""
+    return "▲" if change >= NOTABLE else "▼" if change <= -NOTABLE else "="
+
+
+def signed_points(change: float) -> str:
+    """A change in percentage points with its direction: '▲ +4.2 pp'."""
+    if abs(change) < NOTABLE:
+        return "= 0.0 pp"
+    return f"{arrow(change)} {100 * change:+.1f} pp"
+
+
+def md_cell(value: object) -> str:
+    """Text safe inside a Markdown table cell: no pipes, no line breaks."""
+    text = " ".join(str(value).split())
+    return text.replace("\\", "\\\\").replace("|", "\\|")
+
+
+def render(env: Environment, name: str, **context: Any) -> str:
+    """Render one template; turn any template problem into a ReportError."""
+    try:
+        return env.get_template(name).render(**context)
+    except TemplateNotFound as exc:
+        raise ReportError(f"template {exc.name} was not found") from None
+    except TemplateSyntaxError as exc:
+        where = f"{exc.filename or exc.name}:{exc.lineno}"
+        raise ReportError(f"template {where}: {exc.message}") from None
+    except TemplateError as exc:
+        raise ReportError(f"cannot render {name}: {exc}") from None
+    except ForesightError:
+        raise
+    except Exception as exc:  # an override's expression may fail in any way
+        raise ReportError(f"cannot render {name}: {type(exc).__name__}: {exc}") from None
+
+
+def previous_month(today: dt.date | None = None) -> dt.date:
+    """The first day of the last full calendar month before today."""
+    return add_months((today or dt.date.today()).replace(day=1), -1)
+
+
+def write_brief(
+    workspace: Workspace,
+    month: dt.date,
+    *,
+    audience: str | None = None,
+    formats: Sequence[str] = FORMATS,
+    out: Path | None = None,
+    generated: dt.datetime | None = None,
+) -> Written:
+    """Render the month's brief in the given formats, its snapshot and the index, atomically."""
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise ReportError(f"formats must be among {', '.join(FORMATS)}; got {', '.join(formats)}")
+    first = month.replace(day=1)
+    key = f"{first:%Y-%m}"
+    folder = (out if out is not None else workspace.reports_dir).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise ReportError(f"{folder} is not a folder")
+    config = workspace.config
+    level = scales.normalise_tlp(audience or config.default_audience)
+    previous = snapshot.previous(folder, key)
+    brief = build_brief(
+        workspace.definitions,
+        workspace.store.observations(),
+        first,
+        audience=level,
+        workspace=config.name,
+        yardstick=config.yardstick,
+        store=describe_store(workspace.db_url),
+        previous=previous,
+        generated=generated,
+    )
+    env = environment(workspace.templates_dir)
+    files: dict[Path, str] = {}
+    for fmt in FORMATS:
+        if fmt in formats:
+            files[folder / f"{key}.{fmt}"] = render(env, f"brief.{fmt}.j2", brief=brief)
+    snapshots = snapshot.read_all(folder)
+    snapshots[key] = brief.snapshot
+    files[snapshot.snapshot_path(folder, key)] = snapshot.dumps(brief.snapshot)
+    index = build_index(config.name, folder, snapshots, [p.name for p in files])
+    files[folder / INDEX] = render(env, "index.html.j2", index=index)
+    write_atomically(files)
+    return Written(brief, list(files))
+
+
+def build_index(
+    workspace: str, folder: Path, snapshots: dict[str, snapshot.Snapshot], new: list[str]
+) -> Index:
+    """List every brief in the folder (and those about to be written), newest first."""
+    names = set(new)
+    if folder.is_dir():
+        names.update(p.name for p in folder.iterdir() if p.is_file())
+    found: dict[str, dict[str, str]] = {}
+    for name in sorted(names):
+        match = BRIEF_FILE.match(name)
+        if match and 1 <= int(match.group(2)) <= 12:
+            found.setdefault(f"{match.group(1)}-{match.group(2)}", {})[match.group(3)] = name
+    entries = []
+    for key in sorted(found, reverse=True):
+        data = snapshots.get(key, {})
+        level = data.get("marking")
+        marking = Marking(level) if level in scales.TLP_LEVELS else None
+        headline = data.get("headline")
+        year, month = key.split("-")
+        entries.append(
+            IndexEntry(
+                key,
+                dt.date(int(year), int(month), 1),
+                headline if isinstance(headline, str) else None,
+                marking,
+                found[key].get("html"),
+                found[key].get("md"),
+            )
+        )
+    highest = max((e.marking.rank for e in entries if e.marking), default=0)
+    return Index(workspace, Marking(scales.TLP_LEVELS[highest]), entries)
+
+
+def write_atomically(files: dict[Path, str]) -> None:
+    """Write each text to a temporary file beside its target, then rename all into place."""
+    mask = os.umask(0)
+    os.umask(mask)
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, text in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            staged.append((Path(name), path))
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+            os.chmod(name, 0o666 & ~mask)
+        for temporary, path in staged:
+            os.replace(temporary, path)
+    except OSError as exc:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+        where = exc.filename or next(iter(files)).parent
+        raise ReportError(f"cannot write the brief: {exc.strerror or exc} ({where})") from None
