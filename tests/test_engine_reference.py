@@ -87,3 +87,20 @@ def test_worked_example_from_the_readme() -> None:
     assert round(both, 4) == 0.3886
     explanation = Engine(pack, [first, second]).explain("war", as_of)
     assert [round(c.log_odds, 4) for c in explanation.contributions] == [0.7283, 0.2048]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_compact_rows_give_the_same_result_as_observations(data: st.DataObject) -> None:
+    pack = data.draw(packs())
+    log = data.draw(logs(pack, max_size=30))
+    rows = [
+        (o.id, o.indicator, o.observed_on.isoformat(), int(o.absent), o.strength, o.reliability,
+         o.credibility, o.event)
+        for o in log
+    ]
+    day = START + dt.timedelta(days=data.draw(st.integers(0, 1700)))
+    full = Engine(pack, log).path([day - dt.timedelta(days=30), day])
+    fast = Engine.from_rows(pack, rows).path([day - dt.timedelta(days=30), day])
+    for a, b in zip(full, fast, strict=True):
+        assert a.results == b.results

@@ -37,14 +37,21 @@ LN2 = math.log(2.0)
 EPOCH = dt.date(2000, 1, 1).toordinal()  # keeps the decay exponents small and exact
 
 Chain = tuple[str, bool]  # (indicator id, absent)
-
-
-@dataclass(frozen=True, slots=True)
-class _Report:
-    observation: Observation
-    day: int
-    event: str
-    potential: float  # log(trust) + day * ln2 / half-life: the report's weight at day 0
+# One report inside the engine: (day, potential, event, id). The potential is
+# log(trust) + day * ln2 / half-life, the report's weight at day 0 in log space, so that
+# ranking events never depends on the date asked about.
+Entry = tuple[int, float, str, int]
+# The columns a store hands the engine, in this order (observed_on a date or YYYY-MM-DD).
+ROW_COLUMNS = (
+    "id",
+    "indicator",
+    "observed_on",
+    "absent",
+    "strength",
+    "reliability",
+    "credibility",
+    "event",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,34 +140,45 @@ class CallChanger:
     margin: float  # favoured minus runner-up after seeing it (original pair)
 
 
+def _better(entry: Entry, current: Entry | None) -> bool:
+    # Which report stands for an event: the strongest; on a tie the earliest logged.
+    return (
+        current is None
+        or entry[1] > current[1]
+        or (entry[1] == current[1] and entry[3] < current[3])
+    )
+
+
 @dataclass
 class _ChainState:
     """The strongest events of one (indicator, absent) chain, by potential."""
 
     rate: float  # ln2 / half-life per day, 0 for lasting facts
-    best: dict[str, _Report] = field(default_factory=dict)  # event -> strongest report
+    best: dict[str, Entry] = field(default_factory=dict)  # event -> report standing for it
     top: list[tuple[float, str]] = field(default_factory=list)  # ascending (potential, event)
 
-    def add(self, report: _Report) -> bool:
+    def add(self, entry: Entry) -> bool:
         """Take a report in; return whether the top events changed."""
-        current = self.best.get(report.event)
-        if current is not None and _key(current) >= _key(report):
+        event = entry[2]
+        current = self.best.get(event)
+        if not _better(entry, current):
             return False
-        self.best[report.event] = report
-        entry = (report.potential, report.event)
+        self.best[event] = entry
+        item = (entry[1], event)
+        top = self.top
         if current is not None:
-            old = (current.potential, current.event)
-            index = bisect.bisect_left(self.top, old)
-            if index < len(self.top) and self.top[index] == old:
-                self.top.pop(index)
-                bisect.insort(self.top, entry)
+            old = (current[1], event)
+            index = bisect.bisect_left(top, old)
+            if index < len(top) and top[index] == old:
+                top.pop(index)
+                bisect.insort(top, item)
                 return True
-        if len(self.top) < TOP_EVENTS:
-            bisect.insort(self.top, entry)
+        if len(top) < TOP_EVENTS:
+            bisect.insort(top, item)
             return True
-        if entry > self.top[0]:
-            self.top.pop(0)
-            bisect.insort(self.top, entry)
+        if item > top[0]:
+            top.pop(0)
+            bisect.insort(top, item)
             return True
         return False
 
@@ -175,33 +193,13 @@ class _ChainState:
         return total
 
 
-def _key(report: _Report) -> tuple[float, str]:
-    # Which report stands for an event: the strongest; ties go to the earliest recorded
-    # content, so the choice never depends on the order of the log.
-    obs = report.observation
-    return (report.potential, _tiebreak(obs))
-
-
-def _tiebreak(obs: Observation) -> str:
-    return "|".join(
-        (
-            obs.observed_on.isoformat(),
-            obs.source,
-            obs.note,
-            obs.reliability,
-            str(obs.credibility),
-            repr(obs.strength),
-        )
-    )
-
-
 class Engine:
     """Answer questions about one set of definitions and one observation log."""
 
     def __init__(
         self,
         definitions: Definitions,
-        observations: Iterable[Observation],
+        observations: Iterable[Observation] = (),
         *,
         known_on: dt.date | None = None,
     ) -> None:
@@ -209,7 +207,8 @@ class Engine:
         recorded and not yet retracted by the end of that day) and of known indicators."""
         self.definitions = definitions
         self.known_on = known_on
-        self.ignored: list[Observation] = []
+        self.observations: dict[int, Observation] = {}
+        self.ignored = 0  # observations of indicators the definitions no longer have
         self._ratios: dict[Chain, dict[str, float]] = {}
         self._rates: dict[str, float] = {}
         for indicator in definitions.indicators.values():
@@ -224,52 +223,97 @@ class Engine:
                     if ratio != 1.0:
                         logs[scenario_id] = math.log(ratio)
                 self._ratios[(indicator.id, absent)] = logs
-        chains: dict[Chain, list[_Report]] = defaultdict(list)
+        self._entries: dict[Chain, list[Entry]] = {}
+        kept = []
         for obs in observations:
             if known_on is not None:
                 if not obs.known_on(known_on):
                     continue
             elif obs.retracted:
                 continue
-            rate = self._rates.get(obs.indicator)
-            if rate is None:
-                self.ignored.append(obs)
-                continue
-            day = obs.observed_on.toordinal() - EPOCH
-            trust = scales.trust(obs.strength, obs.reliability, obs.credibility)
-            event = obs.event if obs.event else f"#{obs.id}"
-            chains[(obs.indicator, obs.absent)].append(
-                _Report(obs, day, event, math.log(trust) + day * rate)
+            self.observations[obs.id] = obs
+            kept.append(
+                (
+                    obs.id,
+                    obs.indicator,
+                    obs.observed_on,
+                    obs.absent,
+                    obs.strength,
+                    obs.reliability,
+                    obs.credibility,
+                    obs.event,
+                )
             )
-        self._chains: dict[Chain, list[_Report]] = {}
-        self._days: dict[Chain, list[int]] = {}
-        for chain in sorted(chains):
-            reports = sorted(chains[chain], key=lambda r: (r.day, _key(r)))
-            self._chains[chain] = reports
-            self._days[chain] = [r.day for r in reports]
+        self._ingest(kept)
+
+    @classmethod
+    def from_rows(cls, definitions: Definitions, rows: Iterable[Sequence[object]]) -> Engine:
+        """An engine over compact rows (ROW_COLUMNS) of the observations that count.
+
+        The fast path for large logs: the store filters retractions and hands over only
+        the columns the engine needs; `explain` needs full observations instead."""
+        engine = cls(definitions)
+        engine._ingest(rows)
+        return engine
+
+    def _ingest(self, rows: Iterable[Sequence[object]]) -> None:
+        days: dict[object, int] = {}
+        trusts: dict[tuple[object, object, object], float] = {}
+        chains: dict[tuple[object, object], tuple[list[Entry], float] | None] = {}
+        for row in rows:
+            rid, indicator, observed_on, absent, strength, reliability, credibility, event = row
+            target = chains.get((indicator, absent), False)
+            if target is False:
+                rate = self._rates.get(indicator)  # type: ignore[arg-type]
+                if rate is None:
+                    target = None
+                else:
+                    chain = (str(indicator), bool(absent))
+                    target = (self._entries.setdefault(chain, []), rate)
+                chains[(indicator, absent)] = target
+            if target is None:
+                self.ignored += 1
+                continue
+            day = days.get(observed_on)
+            if day is None:
+                date = (
+                    observed_on
+                    if isinstance(observed_on, dt.date)
+                    else (dt.date.fromisoformat(str(observed_on)))
+                )
+                day = days[observed_on] = date.toordinal() - EPOCH
+            log_trust = trusts.get((strength, reliability, credibility))
+            if log_trust is None:
+                log_trust = math.log(
+                    scales.trust(
+                        float(strength),
+                        str(reliability),  # type: ignore[arg-type]
+                        int(credibility),
+                    )
+                )  # type: ignore[call-overload]
+                trusts[(strength, reliability, credibility)] = log_trust
+            entries, rate = target
+            entries.append((day, log_trust + day * rate, event or f"#{rid}", rid))  # type: ignore[arg-type]
+        self._entries = dict(sorted(self._entries.items()))
 
     @property
     def first_date(self) -> dt.date | None:
         """The date of the earliest observation that counts, if any."""
-        days = [d[0] for d in self._days.values() if d]
+        days = [min(e[0] for e in entries) for entries in self._entries.values() if entries]
         return dt.date.fromordinal(min(days) + EPOCH) if days else None
 
-    # -- state at one date -------------------------------------------------------------
+    # -- state at dates ----------------------------------------------------------------
 
     def _states(self, day: int) -> dict[Chain, _ChainState]:
+        """Each chain's standing reports and top events at one date."""
         states: dict[Chain, _ChainState] = {}
-        for chain, reports in self._chains.items():
-            state = _ChainState(self._rates[chain[0]])
-            end = bisect.bisect_right(self._days[chain], day)
-            best: dict[str, _Report] = {}
-            for report in reports[:end]:
-                current = best.get(report.event)
-                if current is None or _key(report) > _key(current):
-                    best[report.event] = report
-            state.best = best
-            state.top = sorted(
-                heapq.nlargest(TOP_EVENTS, ((r.potential, r.event) for r in best.values()))
-            )
+        for chain, entries in self._entries.items():
+            best: dict[str, Entry] = {}
+            for entry in entries:
+                if entry[0] <= day and _better(entry, best.get(entry[2])):
+                    best[entry[2]] = entry
+            state = _ChainState(self._rates[chain[0]], best)
+            state.top = sorted(heapq.nlargest(TOP_EVENTS, ((e[1], e[2]) for e in best.values())))
             states[chain] = state
         return states
 
@@ -292,47 +336,50 @@ class Engine:
         }
         return Assessment(as_of, results, counted)
 
+    def _counted(self, day: int) -> int:
+        return sum(1 for entries in self._entries.values() for e in entries if e[0] <= day)
+
     def assess(self, as_of: dt.date) -> Assessment:
         """Every scenario's probability using the observations dated on or before as_of."""
         day = as_of.toordinal() - EPOCH
         states = self._states(day)
-        counted = sum(bisect.bisect_right(days, day) for days in self._days.values())
-        return self._assess(as_of, self._log_ratios(states, day), counted)
+        return self._assess(as_of, self._log_ratios(states, day), self._counted(day))
 
     def path(self, dates: Sequence[dt.date]) -> list[Assessment]:
-        """Assessments at many dates in one sweep through the log (dates ascending)."""
+        """Assessments at many dates in one sweep through the log (dates ascending).
+
+        Each report is taken in once, in the bucket of the first date it counts for, and
+        each chain keeps its top events as it goes: no recomputation per date."""
         if list(dates) != sorted(dates):
             raise ValueError("dates must be in ascending order")
-        events = sorted(
-            (r for reports in self._chains.values() for r in reports),
-            key=lambda r: r.day,
-        )
-        chain_of = {id(r): chain for chain, reports in self._chains.items() for r in reports}
-        states = {chain: _ChainState(self._rates[chain[0]]) for chain in self._chains}
+        days = [d.toordinal() - EPOCH for d in dates]
+        buckets: list[list[tuple[_ChainState, Entry]]] = [[] for _ in days]
+        states = {chain: _ChainState(self._rates[chain[0]]) for chain in self._entries}
+        where: dict[int, int] = {}
+        for chain, entries in self._entries.items():
+            state = states[chain]
+            for entry in entries:
+                index = where.get(entry[0])
+                if index is None:
+                    index = where[entry[0]] = bisect.bisect_left(days, entry[0])
+                if index < len(days):
+                    buckets[index].append((state, entry))
         weights: dict[Chain, float] = {}
-        changed: set[Chain] = set()
-        position = 0
+        counted = 0
         out: list[Assessment] = []
-        for as_of in dates:
-            day = as_of.toordinal() - EPOCH
-            while position < len(events) and events[position].day <= day:
-                report = events[position]
-                chain = chain_of[id(report)]
-                if states[chain].add(report):
-                    changed.add(chain)
-                position += 1
+        for as_of, day, bucket in zip(dates, days, buckets, strict=True):
+            changed = {id(state) for state, entry in bucket if state.add(entry)}
+            counted += len(bucket)
             totals = dict.fromkeys(self.definitions.scenarios, 0.0)
-            for chain in self._chains:
+            for chain, state in states.items():
                 logs = self._ratios.get(chain)
-                state = states[chain]
                 if not logs or not state.top:
                     continue
-                if state.rate or chain in changed or chain not in weights:
+                if state.rate or id(state) in changed or chain not in weights:
                     weights[chain] = state.weight(day)
                 for scenario_id, log_ratio in logs.items():
                     totals[scenario_id] += log_ratio * weights[chain]
-            changed.clear()
-            out.append(self._assess(as_of, totals, position))
+            out.append(self._assess(as_of, totals, counted))
         return out
 
     # -- explanations ------------------------------------------------------------------
@@ -355,27 +402,26 @@ class Engine:
             if not any(p.id in logs for p in peers):
                 continue
             ranks = {event: rank for rank, (_, event) in enumerate(reversed(state.top), 1)}
-            for report in self._chains[chain]:
-                if report.day > day:
-                    break
-                stands = state.best.get(report.event) is report
-                rank = ranks.get(report.event, 0) if stands else 0
+            for entry in self._entries[chain]:
+                if entry[0] > day:
+                    continue
+                rank = ranks.get(entry[2], 0) if state.best.get(entry[2]) is entry else 0
                 if not rank:
                     repeats += 1
                     continue
-                term = math.exp(report.potential - day * state.rate) * RETURNS ** (rank - 1)
+                term = math.exp(entry[1] - day * state.rate) * RETURNS ** (rank - 1)
                 without = dict(totals)
                 for peer in peers:
                     without[peer.id] -= logs.get(peer.id, 0.0) * term
                 points = result.probability - posterior(peers, without)[scenario_id]
                 log_ratio = logs.get(scenario_id, 0.0)
-                obs = report.observation
+                obs = self.observations[entry[3]]
                 contributions.append(
                     Contribution(
                         obs,
                         math.exp(log_ratio),
                         scales.trust(obs.strength, obs.reliability, obs.credibility),
-                        math.exp(-(day - report.day) * state.rate),
+                        math.exp(-(day - entry[0]) * state.rate),
                         rank,
                         log_ratio * term,
                         points,
@@ -383,17 +429,8 @@ class Engine:
                 )
         contributions.sort(key=lambda c: (-abs(c.points), -abs(c.log_odds), c.observation.id))
         signposts = self._signposts(scenario, states, totals, as_of)
-        return Explanation(
-            assessment,
-            result,
-            contributions,
-            signposts,
-            self.overdue(as_of, scenario_id, states),
-            repeats,
-        )
-
-    def _counted(self, day: int) -> int:
-        return sum(bisect.bisect_right(days, day) for days in self._days.values())
+        overdue = self.overdue(as_of, scenario_id, states)
+        return Explanation(assessment, result, contributions, signposts, overdue, repeats)
 
     def _signposts(
         self,
@@ -405,7 +442,8 @@ class Engine:
         day = as_of.toordinal() - EPOCH
         out: list[Signpost] = []
         for indicator in self.definitions.indicators_for(scenario.id):
-            if states.get((indicator.id, False)) and states[(indicator.id, False)].top:
+            seen = states.get((indicator.id, False))
+            if seen is not None and seen.top:
                 continue
             for absent in (False, True):
                 logs = self._ratios[(indicator.id, absent)]
