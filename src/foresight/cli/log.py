@@ -1,0 +1,494 @@
+"""Commands about the observation log: observe, log, retract, amend, import, export."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from foresight.cli.common import DATE, json_option, note, open_workspace, print_json, print_table
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from foresight.records import Observation
+    from foresight.workspace import Workspace
+
+F = TypeVar("F", bound=Callable[..., Any])
+FORMATS = ("csv", "jsonl", "yaml")  # intake.FORMATS, repeated to keep start-up light
+# Files from this size on show a progress bar even when stderr is not a terminal.
+BIG_FILE = 16 * 1024 * 1024
+STRENGTH_WORDS = {1.0: "strong", 0.6: "moderate", 0.3: "weak"}
+
+
+def _observation_options(amending: bool) -> Callable[[F], F]:
+    """The options describing one observation; when amending, each defaults to the old value."""
+    old = " (default: the old value)" if amending else ""
+
+    def decorate(func: F) -> F:
+        options = [
+            click.option(
+                "--date",
+                "observed_on",
+                type=DATE,
+                required=not amending,
+                help=f"The day it was observed, YYYY-MM-DD{old}.",
+            ),
+            click.option(
+                "--source",
+                required=not amending,
+                metavar="TEXT",
+                help=f"Who or what reported it{old}.",
+            ),
+            click.option(
+                "--url", "source_url", metavar="URL", help=f"Where the report can be read{old}."
+            ),
+            click.option(
+                "--reliability",
+                required=not amending,
+                metavar="A-F",
+                help="Admiralty source reliability: A (completely reliable) to F "
+                f"(cannot be judged){old}.",
+            ),
+            click.option(
+                "--credibility",
+                required=not amending,
+                metavar="1-6",
+                help="Admiralty information credibility: 1 (confirmed) to 6 (cannot "
+                f"be judged){old}.",
+            ),
+            click.option(
+                "--absent/--observed",
+                default=None if amending else False,
+                help="Looked for and not found (default: observed"
+                + (", or the old value)." if amending else ")."),
+            ),
+            click.option(
+                "--strength",
+                metavar="WORD|NUMBER",
+                help="How clearly it fits the indicator: strong, moderate, weak or a "
+                f"number in (0, 1]{old or ' (default: strong)'}.",
+            ),
+            click.option(
+                "--event",
+                metavar="KEY",
+                help=f"Reports sharing an event key count as one event{old}.",
+            ),
+            click.option(
+                "--tlp",
+                metavar="LEVEL",
+                help="TLP 2.0 marking: CLEAR, GREEN, AMBER, AMBER+STRICT or RED"
+                + (old or " (default: default_tlp in foresight.yaml)")
+                + ".",
+            ),
+            click.option("--note", metavar="TEXT", help=f"Free text{old}."),
+            _analyst_option,
+        ]
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
+
+
+_analyst_option = click.option(
+    "--analyst",
+    envvar="FORESIGHT_ANALYST",
+    metavar="NAME",
+    help="Who is logging this (default: FORESIGHT_ANALYST, else your login name).",
+)
+
+
+def _analyst(given: str | None) -> str:
+    """The analyst: --analyst or FORESIGHT_ANALYST, else the operating system's user."""
+    from foresight.errors import InputError
+
+    if given is None:
+        import getpass
+
+        try:
+            given = getpass.getuser()
+        except Exception:  # no login name on some containers; the log still needs one
+            given = "unknown"
+    name = given.strip()
+    if not name or "\n" in name:
+        raise InputError("--analyst must be a name on one line")
+    return name
+
+
+@click.command()
+@click.argument("indicator")
+@_observation_options(amending=False)
+@json_option
+@click.pass_context
+def observe(ctx: click.Context, indicator: str, as_json: bool, **given: Any) -> None:
+    """Log one observation of an indicator (or its absence) and print its id.
+
+    The id goes to stdout, a message to stderr. An identical observation already in the
+    log is not added twice.
+
+    \b
+    Example:
+      foresight observe taliban-delegation-at-sco --date 2021-09-17 \\
+          --source "TASS report" --reliability B --credibility 2 --strength moderate
+    """
+    from foresight import intake
+    from foresight.errors import InputError
+
+    workspace = open_workspace(ctx)
+    analyst = _analyst(given.pop("analyst"))
+    values = {"indicator": indicator, **{k: v for k, v in given.items() if v is not None}}
+    row = intake.new_observation(
+        values, workspace.definitions.indicators, workspace.config.default_tlp
+    )
+    store = workspace.store
+    result = store.add([row], analyst)
+    if result.ids:
+        new_id = result.ids[0]
+        note(f"Logged observation {new_id} in {store.describe()}.")
+    else:
+        new_id = store.find(row) or 0
+        if store.get(new_id).retracted:
+            raise InputError(
+                f"an identical observation ({new_id}) was retracted; to log it again, tell "
+                "the two apart with --note"
+            )
+        note(f"Already in the log as observation {new_id}; nothing was added.")
+    _print_new(workspace, new_id, as_json)
+
+
+@click.command("log")
+@click.option("--since", type=DATE, help="Only observations made on or after this day.")
+@click.option("--until", type=DATE, help="Only observations made on or before this day.")
+@click.option("--indicator", "indicator_id", metavar="ID", help="Only this indicator.")
+@click.option(
+    "--scenario",
+    "scenario_id",
+    metavar="ID",
+    help="Only indicators that carry a weight for this scenario.",
+)
+@click.option(
+    "--all",
+    "include_retracted",
+    is_flag=True,
+    help="Include retracted observations, marked as such.",
+)
+@json_option
+@click.pass_context
+def log(
+    ctx: click.Context,
+    since: Any,
+    until: Any,
+    indicator_id: str | None,
+    scenario_id: str | None,
+    include_retracted: bool,
+    as_json: bool,
+) -> None:
+    """List the observations in the log, oldest first.
+
+    \b
+    Example:
+      foresight log --since 2021-09-01 --scenario renewed-civil-war
+      foresight log --all --json
+    """
+    workspace = open_workspace(ctx)
+    indicators = _indicator_filter(workspace, indicator_id, scenario_id)
+    observations = workspace.store.observations(
+        include_retracted, indicators=indicators, since=since, until=until
+    )
+    if as_json:
+        print_json([_json_record(obs) for obs in observations])
+        return
+    if not observations:
+        note(
+            "No observations match."
+            if indicators is not None or since or until
+            else "The log is empty. Add one with 'foresight observe' or 'foresight import'."
+        )
+        return
+    columns = [
+        "id",
+        "observed on",
+        "indicator",
+        "seen",
+        "grade",
+        "strength",
+        "tlp",
+        "source",
+        "note",
+        "analyst",
+    ]
+    if include_retracted:
+        columns.append("status")
+    rows = []
+    for obs in observations:
+        row = [
+            obs.id,
+            obs.observed_on,
+            obs.indicator,
+            "absent" if obs.absent else "observed",
+            f"{obs.reliability}{obs.credibility}",
+            STRENGTH_WORDS.get(obs.strength, f"{obs.strength:g}"),
+            obs.tlp,
+            obs.source,
+            obs.note,
+            obs.analyst,
+        ]
+        if include_retracted:
+            row.append(f"retracted {obs.retracted_at:%Y-%m-%d}" if obs.retracted_at else "")
+        rows.append(row)
+    print_table(None, columns, rows)
+
+
+def _indicator_filter(
+    workspace: Workspace, indicator_id: str | None, scenario_id: str | None
+) -> set[str] | None:
+    """The indicator ids --indicator and --scenario leave, or None for all of them."""
+    if indicator_id is None and scenario_id is None:
+        return None
+    from foresight.errors import UnknownIdError
+    from foresight.suggest import did_you_mean
+
+    definitions = workspace.definitions
+    chosen: set[str] | None = None
+    if indicator_id is not None:
+        if indicator_id not in definitions.indicators:
+            raise UnknownIdError(
+                f"no indicator '{indicator_id}'{did_you_mean(indicator_id, definitions.indicators)}"
+            )
+        chosen = {indicator_id}
+    if scenario_id is not None:
+        if scenario_id not in definitions.scenarios:
+            raise UnknownIdError(
+                f"no scenario '{scenario_id}'{did_you_mean(scenario_id, definitions.scenarios)}"
+            )
+        weighting = {i.id for i in definitions.indicators_for(scenario_id)}
+        chosen = weighting if chosen is None else chosen & weighting
+    return chosen
+
+
+@click.command()
+@click.argument("observation_id", type=int, metavar="ID")
+@click.option("--reason", required=True, metavar="TEXT", help="Why it is retracted.")
+@_analyst_option
+@click.pass_context
+def retract(ctx: click.Context, observation_id: int, reason: str, analyst: str | None) -> None:
+    """Retract an observation: it stays in the log, marked, and no longer counts.
+
+    \b
+    Example:
+      foresight retract 42 --reason "The report was a hoax (see AFP fact check)."
+    """
+    workspace = open_workspace(ctx)
+    who = _analyst(analyst)
+    workspace.store.retract(observation_id, reason, who)
+    note(f"Retracted observation {observation_id}.")
+
+
+@click.command()
+@click.argument("observation_id", type=int, metavar="ID")
+@click.option("--indicator", metavar="ID", help="The indicator (default: the old value).")
+@_observation_options(amending=True)
+@click.option("--reason", required=True, metavar="TEXT", help="Why it is amended.")
+@json_option
+@click.pass_context
+def amend(
+    ctx: click.Context, observation_id: int, reason: str, as_json: bool, **given: Any
+) -> None:
+    """Correct an observation: retract it and log the corrected one, which is printed.
+
+    Every value not given is taken from the old observation. Give --url "" or
+    --event "" to clear one.
+
+    \b
+    Example:
+      foresight amend 42 --credibility 3 --reason "Only one source confirms it."
+    """
+    from foresight import intake
+
+    workspace = open_workspace(ctx)
+    store = workspace.store
+    analyst = _analyst(given.pop("analyst"))
+    old = store.get(observation_id)
+    values: dict[str, Any] = {
+        name: getattr(old, name) for name in intake.FIELDS if name != "analyst"
+    }
+    values.update({k: v for k, v in given.items() if v is not None})
+    row = intake.new_observation(
+        values, workspace.definitions.indicators, workspace.config.default_tlp
+    )
+    new_id = store.amend(observation_id, row, reason, analyst)
+    note(f"Retracted observation {observation_id} and logged its correction as {new_id}.")
+    _print_new(workspace, new_id, as_json)
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="The file's format (default: from its extension).",
+)
+@click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
+@_analyst_option
+@click.pass_context
+def import_(
+    ctx: click.Context, file: Path, fmt: str | None, dry_run: bool, analyst: str | None
+) -> None:
+    """Import observations from a CSV, JSONL or YAML file, all or nothing.
+
+    Every row is checked first; any problem is reported with its line and field, and
+    nothing is written. Rows already in the log are skipped, so importing a file twice
+    adds nothing. A file written by 'foresight export' re-creates the same log: who
+    recorded what and when, retractions and amendments.
+
+    \b
+    Example:
+      foresight import reports-2021-09.csv --dry-run
+      foresight import reports-2021-09.csv
+    """
+    from foresight import intake
+
+    workspace = open_workspace(ctx)
+    who = _analyst(analyst)
+    definitions = workspace.definitions
+    with _progress(file) as bar:
+        batch = intake.read_file(
+            file,
+            definitions.indicators,
+            workspace.config.default_tlp,
+            fmt,
+            _task(bar, f"Checking {file.name}", None),
+        )
+        for warning in batch.warnings:
+            note(f"Warning: {warning}")
+        store = workspace.store
+        result = store.add(batch.rows, who, _task(bar, "Writing", len(batch.rows)), dry_run=dry_run)
+    rows = len(batch.rows)
+    if dry_run:
+        note(
+            f"Dry run: {file.name} holds {rows} valid row(s); {result.added} would be added "
+            f"and {result.skipped} are already in the log. Nothing was written."
+        )
+    elif result.added == 0:
+        note(
+            f"nothing new: all {rows} rows are already in the log"
+            if rows > 1
+            else "nothing new: the row is already in the log"
+        )
+    else:
+        extra = f"; {result.skipped} already in the log" if result.skipped else ""
+        if result.retracted:
+            extra += f"; {result.retracted} retraction(s) carried over"
+        note(f"Added {result.added} observation(s) to {store.describe()}{extra}.")
+
+
+@click.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="csv, jsonl or yaml (default: from --output's extension, else csv).",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (default: stdout).",
+)
+@click.option(
+    "--all/--current",
+    "include_retracted",
+    default=True,
+    help="Everything including retracted observations (default), or only the current ones.",
+)
+@click.pass_context
+def export(
+    ctx: click.Context, fmt: str | None, output: Path | None, include_retracted: bool
+) -> None:
+    """Export the log as CSV, JSONL or YAML, with its audit trail.
+
+    An export of everything imports into an empty store as the same log.
+
+    \b
+    Example:
+      foresight export --output backup/log-2021-11.csv
+      foresight export --format jsonl --current > current.jsonl
+    """
+    from foresight import intake
+
+    store = open_workspace(ctx).store
+    observations = store.observations(include_retracted)
+    if output is None:
+        intake.write_export(observations, fmt or "csv", click.get_text_stream("stdout"))
+        return
+    fmt = fmt or (intake.format_of(output) if output.suffix else "csv")
+    count = intake.export_file(observations, fmt, output)
+    note(f"Wrote {count} observation(s) to {output}.")
+
+
+def _print_new(workspace: Workspace, observation_id: int, as_json: bool) -> None:
+    """Print a new observation's id, or the whole observation as JSON."""
+    if as_json:
+        print_json(_json_record(workspace.store.get(observation_id)))
+    else:
+        click.echo(observation_id)
+
+
+def _json_record(obs: Observation) -> dict[str, Any]:
+    """An observation as a JSON object: the export's keys, id first, and 'retracted'."""
+    from foresight import intake
+
+    record = intake.export_record(obs)
+    return {"id": record.pop("id"), **record, "retracted": obs.retracted}
+
+
+@contextmanager
+def _progress(file: Path) -> Iterator[Progress | None]:
+    """A progress bar on stderr for a big file or a watching human; None otherwise."""
+    terminal = sys.stderr.isatty()
+    try:
+        size = file.stat().st_size
+    except OSError:
+        size = 0
+    if not (terminal or size >= BIG_FILE):
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    console = Console(file=sys.stderr)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=terminal,
+    ) as bar:
+        yield bar
+
+
+def _task(
+    bar: Progress | None, description: str, total: int | None
+) -> Callable[[int], None] | None:
+    """A callback advancing a new task of the bar, or None without a bar."""
+    if bar is None:
+        return None
+    task = bar.add_task(description, total=total)
+
+    def advance(count: int) -> None:
+        bar.advance(task, count)
+
+    return advance

@@ -1,0 +1,891 @@
+"""Observations coming in (command-line values, CSV, JSONL and YAML files) and going out.
+
+Every row of a file is checked before anything is written: problems are collected with
+their file, line and field and reported together, and a file with any problem imports
+nothing. Checking is plain Python on purpose: a million-row import must stay fast.
+
+The file format is one flat record per observation, the same keys in every format:
+FIELDS for new observations; an export adds AUDIT_FIELDS, which an import uses to
+re-create the same log (who recorded what when, retractions and amendment links).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, TextIO
+
+from foresight import scales
+from foresight.errors import InputError, Problem
+from foresight.records import Observation
+from foresight.store import NewObservation, Progress
+from foresight.suggest import did_you_mean
+
+FIELDS: tuple[str, ...] = (
+    "indicator",
+    "observed_on",
+    "absent",
+    "strength",
+    "source",
+    "source_url",
+    "reliability",
+    "credibility",
+    "event",
+    "tlp",
+    "note",
+    "analyst",
+)
+AUDIT_FIELDS: tuple[str, ...] = (
+    "id",
+    "recorded_at",
+    "amends",
+    "retracted_at",
+    "retracted_by",
+    "retraction_reason",
+)
+EXPORT_FIELDS: tuple[str, ...] = FIELDS + AUDIT_FIELDS
+REQUIRED: tuple[str, ...] = ("indicator", "observed_on", "source", "reliability", "credibility")
+FORMATS: tuple[str, ...] = ("csv", "jsonl", "yaml")
+SUFFIXES: dict[str, str] = {
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+}
+EARLIEST = dt.date(1900, 1, 1)
+# Reporting stops here: past a hundred problems the file needs fixing at its origin.
+MAX_PROBLEMS = 100
+# How far ahead of this machine's clock an imported timestamp may be (clock skew).
+CLOCK_SLACK = dt.timedelta(minutes=5)
+
+_BOOLEANS: dict[str, bool] = {
+    **dict.fromkeys(("", "false", "no", "0", "n", "f"), False),
+    **dict.fromkeys(("true", "yes", "1", "y", "t"), True),
+}
+_RELIABILITY: dict[str, str] = {
+    **{grade: grade for grade in scales.RELIABILITY},
+    **{grade.lower(): grade for grade in scales.RELIABILITY},
+}
+_CREDIBILITY: dict[str, int] = {str(grade): grade for grade in scales.CREDIBILITY}
+# Caches of converted values stop growing here (a file of unique numbers gains nothing).
+_CACHE_LIMIT = 10_000
+_ALLOWED = frozenset(EXPORT_FIELDS)
+_PARAM = {"id": "origin_id"}  # file key -> NewObservation field, where they differ
+
+
+class _Bad(Exception):
+    """One field's value is wrong."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+@dataclass
+class Batch:
+    """The checked rows of one import file, with warnings that did not stop it."""
+
+    label: str
+    format: str
+    rows: list[NewObservation]
+    warnings: list[str] = field(default_factory=list)
+
+
+class Checker:
+    """Check raw values (text from CSV or the command line, JSON/YAML scalars) field by field.
+
+    Each field's method returns the clean value or raises _Bad. The common case (a
+    plain, already clean string) takes a fast path, and the results for repeated
+    values (dates, grades, indicator ids) are cached: import files repeat them a lot.
+    """
+
+    def __init__(
+        self,
+        indicators: Collection[str],
+        default_tlp: str,
+        *,
+        today: dt.date | None = None,
+        now: dt.datetime | None = None,
+    ) -> None:
+        self.indicators = {i: i for i in indicators}
+        self.default_tlp = scales.normalise_tlp(default_tlp)
+        self.now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+        # The later of the local and the UTC date: "today" somewhere is not the future.
+        self.today = today or max(dt.date.today(), self.now.date())
+        self._dates: dict[str, dt.date] = {}
+        self._strengths: dict[str, float] = {}
+        self._tlps: dict[str, str] = {}
+        self._plans: dict[tuple[str, ...], list[tuple[int, str, str, Callable[[Any], Any]]]] = {}
+        self.convert: dict[str, Callable[[Any], Any]] = {
+            "indicator": self.indicator,
+            "observed_on": self.observed_on,
+            "absent": self.absent,
+            "strength": self.strength,
+            "source": self.source,
+            "source_url": self.optional_text,
+            "reliability": self.reliability,
+            "credibility": self.credibility,
+            "event": self.optional_text,
+            "tlp": self.tlp,
+            "note": self.note,
+            "analyst": self.short_text,
+            "id": self.positive_int,
+            "recorded_at": self.timestamp,
+            "amends": self.positive_int,
+            "retracted_at": self.timestamp,
+            "retracted_by": self.short_text,
+            "retraction_reason": self.optional_text,
+        }
+
+    def check(
+        self, values: Mapping[str, Any], fields: Sequence[str]
+    ) -> tuple[NewObservation | None, list[tuple[str, str, str]]]:
+        """Check the named fields of one row; return the observation or (field, why, hint)s."""
+        return self.check_cells([values.get(name) for name in fields], tuple(fields))
+
+    def check_cells(
+        self, cells: Sequence[Any], fields: tuple[str, ...]
+    ) -> tuple[NewObservation | None, list[tuple[str, str, str]]]:
+        """Check one row given as values in the order of fields (a CSV row and its header)."""
+        plan = self._plans.get(fields)
+        if plan is None:
+            plan = self._plans[fields] = [
+                (index, name, _PARAM.get(name, name), self.convert[name])
+                for index, name in enumerate(fields)
+            ]
+        out: dict[str, Any] = {}
+        problems: list[tuple[str, str, str]] = []
+        for index, name, param, convert in plan:
+            try:
+                out[param] = convert(cells[index])
+            except _Bad as bad:
+                problems.append((name, bad.message, bad.hint))
+        if problems:
+            return None, problems
+        if out.get("tlp") is None:
+            out["tlp"] = self.default_tlp
+        if "retracted_at" in out or "recorded_at" in out:
+            problems = _check_audit(out)
+            if problems:
+                return None, problems
+        return NewObservation(**out), problems
+
+    # -- one method per field: return the clean value or raise _Bad ----------------
+
+    def indicator(self, raw: Any) -> str:
+        """An indicator id defined in the workspace."""
+        if type(raw) is str:
+            known = self.indicators.get(raw)
+            if known is not None:
+                return known
+        text = _required(_text(raw))
+        known = self.indicators.get(text)
+        if known is None:
+            hint = did_you_mean(text, self.indicators).lstrip(", ")
+            raise _Bad(f"unknown indicator '{text}'", hint or "see 'foresight indicators'")
+        return known
+
+    def observed_on(self, raw: Any) -> dt.date:
+        """A date written YYYY-MM-DD, from 1900-01-01 up to today."""
+        if type(raw) is str:
+            day = self._dates.get(raw)
+            if day is not None:
+                return day
+            text = _required(_text(raw))
+            day = _parse_date(text)
+        elif isinstance(raw, dt.date) and not isinstance(raw, dt.datetime):
+            day = raw
+        else:
+            day = _parse_date(_required(_text(raw)))
+        if day < EARLIEST:
+            raise _Bad(f"{day} is before {EARLIEST}", "check the year")
+        if day > self.today:
+            raise _Bad(f"{day} is in the future", "log an observation once it has been made")
+        if type(raw) is str:
+            self._dates[raw] = day
+        return day
+
+    def absent(self, raw: Any) -> bool:
+        """true/false, yes/no or 1/0 (default false: the indicator was observed)."""
+        if type(raw) is str:
+            value = _BOOLEANS.get(raw)
+            if value is None:
+                value = _BOOLEANS.get(raw.strip().lower())
+            if value is not None:
+                return value
+        elif raw is None or raw is False or raw is True or (type(raw) is int and raw in (0, 1)):
+            return bool(raw)
+        raise _Bad(f"{_show(raw)} is not true or false", "write true/false, yes/no or 1/0")
+
+    def strength(self, raw: Any) -> float:
+        """strong, moderate, weak or a number in (0, 1] (default strong)."""
+        if type(raw) is str:
+            value = self._strengths.get(raw)
+            if value is not None:
+                return value
+            text = raw.strip().lower()
+            value = scales.STRENGTH.get(text or "strong")
+            if value is None:
+                try:
+                    value = float(text)
+                except ValueError:
+                    raise _Bad(
+                        f"{_show(raw)} is not a strength",
+                        "write strong, moderate, weak or a number in (0, 1]",
+                    ) from None
+        elif raw is None:
+            return scales.STRENGTH["strong"]
+        elif isinstance(raw, int | float) and not isinstance(raw, bool):
+            value = float(raw)
+        else:
+            raise _Bad(
+                f"{_show(raw)} is not a strength",
+                "write strong, moderate, weak or a number in (0, 1]",
+            )
+        if not 0.0 < value <= 1.0:  # also refuses NaN
+            raise _Bad(f"{_show(raw)} is outside (0, 1]", "strong is 1, moderate 0.6, weak 0.3")
+        if type(raw) is str and len(self._strengths) < _CACHE_LIMIT:
+            self._strengths[raw] = value
+        return value
+
+    def source(self, raw: Any) -> str:
+        """Who or what reported it: required, not blank."""
+        return _required(_text(raw), "name the source of the report")
+
+    def reliability(self, raw: Any) -> str:
+        """An Admiralty source-reliability grade, A to F."""
+        grade = _RELIABILITY.get(raw) if type(raw) is str else None
+        if grade is None:
+            grade = _RELIABILITY.get(_required(_text(raw)))
+            if grade is None:
+                raise _Bad(
+                    f"{_show(raw)} is not a reliability grade",
+                    "grades run from A, completely reliable, to F, reliability cannot be judged",
+                )
+        return grade
+
+    def credibility(self, raw: Any) -> int:
+        """An Admiralty information-credibility grade, 1 to 6."""
+        if type(raw) is str:
+            grade = _CREDIBILITY.get(raw)
+            if grade is None:
+                grade = _CREDIBILITY.get(_required(_text(raw)))
+        elif type(raw) is int and raw in scales.CREDIBILITY:
+            grade = raw
+        elif raw is None:
+            raise _Bad("is required but missing or empty")
+        else:
+            grade = None
+        if grade is None:
+            raise _Bad(
+                f"{_show(raw)} is not a credibility grade",
+                "grades run from 1, confirmed by other sources, to 6, truth cannot be judged",
+            )
+        return grade
+
+    def tlp(self, raw: Any) -> str | None:
+        """A TLP 2.0 level in any case, with or without 'TLP:'; none means the default."""
+        if type(raw) is str:
+            known = self._tlps.get(raw)
+            if known is not None:
+                return known
+        text = _text(raw)
+        if text is None:
+            return None
+        try:
+            known = scales.normalise_tlp(text)
+        except ValueError as exc:
+            raise _Bad(str(exc)) from None
+        if type(raw) is str:
+            self._tlps[raw] = known
+        return known
+
+    def note(self, raw: Any) -> str:
+        """Free text (default empty)."""
+        return _text(raw) or ""
+
+    def optional_text(self, raw: Any) -> str | None:
+        """Free text, or None when empty."""
+        return _text(raw)
+
+    def short_text(self, raw: Any) -> str | None:
+        """A name on one line, or None when empty."""
+        text = _text(raw)
+        if text is not None and ("\n" in text or "\r" in text):
+            raise _Bad("must be on one line")
+        return text
+
+    def positive_int(self, raw: Any) -> int | None:
+        """A whole number from 1 up, or None when empty."""
+        if raw is None or raw == "":
+            return None
+        value: Any = raw
+        if type(raw) is str:
+            text = raw.strip()
+            value = int(text) if text.isdigit() and text.isascii() else None
+        if type(value) is not int or value < 1:
+            raise _Bad(f"{_show(raw)} is not an observation id", "a whole number from 1 up")
+        return value
+
+    def timestamp(self, raw: Any) -> dt.datetime | None:
+        """An ISO 8601 date and time (UTC unless it gives its offset), or None when empty."""
+        text = _text(raw)
+        if text is None:
+            return None
+        try:
+            if len(text) < 16 or text[10] not in "T ":
+                raise ValueError(text)
+            value = dt.datetime.fromisoformat(text)
+        except ValueError:
+            raise _Bad(
+                f"{_show(raw)} is not a date and time",
+                "write ISO 8601, e.g. 2021-09-17T08:30:00+00:00",
+            ) from None
+        value = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+        if value.date() < EARLIEST:
+            raise _Bad(f"{_show(raw)} is before {EARLIEST}", "check the year")
+        if value > self.now + CLOCK_SLACK:
+            raise _Bad(f"{_show(raw)} is in the future", "check the clock that wrote it")
+        return value
+
+
+def _check_audit(out: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Cross-check the audit fields of one row from an export."""
+    problems: list[tuple[str, str, str]] = []
+    retracted_at = out.get("retracted_at")
+    if retracted_at is None:
+        for name in ("retracted_by", "retraction_reason"):
+            if out.get(name):
+                problems.append(
+                    ("retracted_at", f"is missing but {name} is given", "give both, or neither")
+                )
+                break
+    else:
+        recorded_at = out.get("recorded_at")
+        if recorded_at is not None and retracted_at < recorded_at:
+            problems.append(
+                (
+                    "retracted_at",
+                    "is before recorded_at",
+                    "an observation is retracted after it was recorded",
+                )
+            )
+    if out.get("amends") is not None and out.get("amends") == out.get("origin_id"):
+        problems.append(("amends", "an observation cannot amend itself", ""))
+    return problems
+
+
+def _text(raw: Any) -> str | None:
+    """Stripped text, or None when empty; whole numbers are accepted as text."""
+    if type(raw) is str:
+        text = raw.strip()
+    elif raw is None:
+        return None
+    elif isinstance(raw, int) and not isinstance(raw, bool):
+        text = str(raw)
+    else:
+        raise _Bad(f"must be text, not {_kind(raw)}", "put the value in quotes")
+    if "\x00" in text:
+        raise _Bad("contains a NUL character")
+    return text or None
+
+
+def _required(value: str | None, hint: str = "") -> str:
+    if value is None:
+        raise _Bad("is required but missing or empty", hint)
+    return value
+
+
+def _parse_date(text: str) -> dt.date:
+    # fromisoformat alone would also take 20210917 and 2021-W37-5.
+    try:
+        if len(text) != 10 or text[4] != "-" or text[7] != "-":
+            raise ValueError(text)
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise _Bad(f"{_show(text)} is not a date", "write it as YYYY-MM-DD") from None
+
+
+def _show(raw: Any) -> str:
+    text = repr(raw) if isinstance(raw, str) else json.dumps(raw, default=str)
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+def _kind(raw: Any) -> str:
+    return {bool: "true/false", float: "a number", list: "a list", dict: "a mapping"}.get(
+        type(raw), type(raw).__name__
+    )
+
+
+# -- files in ---------------------------------------------------------------------
+
+
+def format_of(path: Path, given: str | None = None) -> str:
+    """The format of a file: as given, else from its extension."""
+    if given:
+        if given not in FORMATS:
+            raise InputError(f"unknown format '{given}'; use one of {', '.join(FORMATS)}")
+        return given
+    found = SUFFIXES.get(path.suffix.lower())
+    if found is None:
+        raise InputError(
+            f"cannot tell the format of {path.name} from its name; name it *.csv, *.jsonl or "
+            f"*.yaml, or say --format {'|'.join(FORMATS)}"
+        )
+    return found
+
+
+def read_file(
+    path: Path,
+    indicators: Collection[str],
+    default_tlp: str,
+    fmt: str | None = None,
+    progress: Progress | None = None,
+) -> Batch:
+    """Read and check every row of an import file; raise InputError listing all problems."""
+    fmt = format_of(path, fmt)
+    label = str(path)
+    text = _read_text(path, label)
+    reader = _FileReader(label, Checker(indicators, default_tlp), progress)
+    if fmt == "csv":
+        reader.read_csv(text)
+    elif fmt == "jsonl":
+        reader.read_jsonl(text)
+    else:
+        reader.read_yaml(text)
+    return reader.finish(fmt)
+
+
+def _read_text(path: Path, label: str) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {label}: {exc.strerror or exc}") from None
+    if not raw.strip():
+        raise InputError(f"{label} is empty; there is nothing to import")
+    if b"\x00" in raw:
+        raise InputError(
+            f"{label} is a binary file, not text; export it as UTF-8 CSV, JSONL or YAML"
+        )
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"{label}:{line}: is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file "
+            "with UTF-8 encoding"
+        ) from None
+
+
+class _FileReader:
+    """Collects checked rows and located problems while one file is read."""
+
+    def __init__(self, label: str, checker: Checker, progress: Progress | None) -> None:
+        self.label = label
+        self.checker = checker
+        self.progress = progress
+        self.rows: list[NewObservation] = []
+        # (line, item label) of the rows that carry an id or an amendment link, by index
+        self.places: dict[int, tuple[int | None, str]] = {}
+        self.problems: list[str] = []
+        self.total = 0
+
+    @property
+    def full(self) -> bool:
+        """Whether enough problems have been found to stop reading."""
+        return len(self.problems) >= MAX_PROBLEMS
+
+    def problem(self, line: int | None, name: str, message: str, hint: str = "") -> None:
+        """Record one problem at a place in the file."""
+        self.problems.append(str(Problem(self.label, line, name, message, hint)))
+
+    def fail(self, line: int | None, name: str, message: str, hint: str = "") -> InputError:
+        """An error for a problem that stops the reading of the whole file."""
+        self.problem(line, name, message, hint)
+        return InputError(f"cannot import {self.label}; nothing was written:", self.problems)
+
+    def add(
+        self,
+        cells: Sequence[Any],
+        fields: tuple[str, ...],
+        line_of: Callable[[str], int | None],
+        item: str = "",
+    ) -> None:
+        """Check one row (values in the order of fields) and keep it, or record its problems."""
+        self.total += 1
+        row, problems = self.checker.check_cells(cells, fields)
+        if row is not None:
+            if not self.problems:
+                if row.origin_id is not None or row.amends is not None:
+                    self.places[len(self.rows)] = (line_of(""), item)
+                self.rows.append(row)
+        else:
+            for name, message, hint in problems:
+                self.problem(line_of(name), f"{item}{name}", message, hint)
+        if self.progress is not None and self.total % 10_000 == 0:
+            self.progress(10_000)
+
+    def unknown_keys(
+        self, keys: Iterable[Any], line_of: Callable[[str], int | None], item: str = ""
+    ) -> None:
+        """Record each key that is not a field of the format."""
+        for key in keys:
+            if key not in _ALLOWED:
+                hint = did_you_mean(str(key), EXPORT_FIELDS).lstrip(", ") or (
+                    "the keys are " + ", ".join(EXPORT_FIELDS)
+                )
+                self.problem(line_of(str(key)), f"{item}{key}", "unknown key", hint)
+
+    def read_csv(self, text: str) -> None:
+        """Read CSV with a header row naming the columns, in any order."""
+        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        start = 1
+        try:
+            header = next(reader, None)
+            while header == []:
+                start = reader.line_num + 1
+                header = next(reader, None)
+            if header is None:
+                raise self.fail(None, "", "is empty; there is nothing to import")
+            columns = tuple(name.strip() for name in header)
+            self._check_header(columns, start)
+            width = len(columns)
+            start = reader.line_num + 1
+            for cells in reader:
+                line = start
+                start = reader.line_num + 1
+                if not cells:
+                    continue
+                if len(cells) != width:
+                    self.total += 1
+                    self.problem(
+                        line,
+                        "",
+                        f"has {len(cells)} fields but the header has {width}",
+                        "the row may be cut short, or a quote is not closed",
+                    )
+                else:
+                    self.add(cells, columns, lambda name, line=line: line)
+                if self.full:
+                    return
+        except csv.Error as exc:
+            raise self.fail(
+                reader.line_num,
+                "",
+                f"is not valid CSV: {exc}",
+                "the file may be cut short, or a quote is not closed",
+            ) from None
+
+    def _check_header(self, columns: tuple[str, ...], line: int) -> None:
+        seen: set[str] = set()
+        for name in columns:
+            if name in seen:
+                raise self.fail(line, name, "the column appears twice", "keep only one")
+            seen.add(name)
+        self.unknown_keys(columns, lambda name: line)
+        for name in REQUIRED:
+            if name not in seen:
+                self.problem(
+                    line,
+                    name,
+                    "required column is missing",
+                    "the header must name " + ", ".join(REQUIRED),
+                )
+        if self.problems:
+            raise InputError(f"cannot import {self.label}; nothing was written:", self.problems)
+
+    def read_jsonl(self, text: str) -> None:
+        """Read one JSON object per line."""
+        # Split on \n only: JSON text may hold U+2028 and friends, which splitlines breaks on.
+        for number, line in enumerate(text.split("\n"), start=1):
+            if not line.strip():
+                continue
+            try:
+                values = json.loads(line, object_pairs_hook=_unique_pairs)
+            except _DuplicateKey as exc:
+                self.total += 1
+                self.problem(number, exc.key, "the key appears twice", "keep only one")
+                continue
+            except json.JSONDecodeError as exc:
+                self.total += 1
+                self.problem(
+                    number,
+                    "",
+                    f"is not valid JSON: {exc.msg} (column {exc.colno})",
+                    "each line must hold one complete JSON object",
+                )
+                if self.full:
+                    return
+                continue
+            if not isinstance(values, dict):
+                self.total += 1
+                self.problem(number, "", f"must be a JSON object {{...}}, not {_kind(values)}")
+            else:
+                self._mapping(values, lambda name, number=number: number)
+            if self.full:
+                return
+
+    def read_yaml(self, text: str) -> None:
+        """Read a YAML list of mappings."""
+        from foresight import yamlio
+
+        doc = yamlio.parse(text, self.label)
+        if doc.problems:
+            self.problems.extend(str(p) for p in doc.problems)
+            raise InputError(f"cannot import {self.label}; nothing was written:", self.problems)
+        if not isinstance(doc.data, list):
+            raise self.fail(
+                doc.line_for(()),
+                "",
+                f"must be a list of observations ('- indicator: …'), not {_kind(doc.data)}",
+            )
+        for index, values in enumerate(doc.data):
+            item = f"item {index + 1}: "
+            if not isinstance(values, dict):
+                self.total += 1
+                self.problem(
+                    doc.line_for((index,)),
+                    item.rstrip(": "),
+                    f"must be a mapping of keys to values, not {_kind(values)}",
+                )
+            else:
+                self._mapping(
+                    values, lambda name, i=index: doc.line_for((i, name) if name else (i,)), item
+                )
+            if self.full:
+                return
+
+    def _mapping(
+        self, values: dict[str, Any], line_of: Callable[[str], int | None], item: str = ""
+    ) -> None:
+        """Check one JSON or YAML row, whose keys may be any subset of the fields."""
+        if not _ALLOWED.issuperset(values):
+            self.total += 1
+            self.unknown_keys(values, line_of, item)
+            return
+        fields = tuple(name for name in EXPORT_FIELDS if name in values or name in REQUIRED)
+        self.add([values.get(name) for name in fields], fields, line_of, item)
+
+    def finish(self, fmt: str) -> Batch:
+        """Check links between rows; return the batch or raise InputError with every problem."""
+        warnings: list[str] = []
+        if not self.problems:
+            warnings = self._link()
+        if self.problems:
+            shown = len(self.problems)
+            more = " (stopped after the first ones)" if self.full else ""
+            raise InputError(
+                f"cannot import {self.label}: {shown} problem(s){more}; nothing "
+                "was written. Fix them and import again:",
+                self.problems,
+            )
+        if not self.rows:
+            raise InputError(f"{self.label} holds no observations; there is nothing to import")
+        if self.progress is not None:
+            self.progress(self.total % 10_000)
+        return Batch(self.label, fmt, self.rows, warnings)
+
+    def _link(self) -> list[str]:
+        """Check ids and amendment links; drop links to observations not in the file."""
+        first_line: dict[int, int | None] = {}
+        for index, (line, _item) in self.places.items():
+            row = self.rows[index]
+            if row.origin_id is not None:
+                if row.origin_id in first_line:
+                    self.problem(
+                        line,
+                        "id",
+                        f"{row.origin_id} appears twice (first on line "
+                        f"{first_line[row.origin_id]})",
+                        "ids must be unique",
+                    )
+                first_line.setdefault(row.origin_id, line)
+        dropped: list[int] = []
+        seen: set[int] = set()
+        for index, (line, item) in self.places.items():
+            row = self.rows[index]
+            if row.amends is not None and row.amends not in seen:
+                if row.amends in first_line:
+                    self.problem(
+                        line,
+                        f"{item}amends",
+                        f"observation {row.amends} comes later in the file",
+                        "list each observation before its amendments",
+                    )
+                else:
+                    dropped.append(row.amends)
+                    self.rows[index] = replace(row, amends=None)
+            if row.origin_id is not None:
+                seen.add(row.origin_id)
+        if not dropped:
+            return []
+        shown = ", ".join(str(i) for i in dropped[:10]) + (", …" if len(dropped) > 10 else "")
+        return [
+            f"{len(dropped)} row(s) amend observations that are not in the file "
+            f"(ids {shown}); they are imported without that link"
+        ]
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return result
+
+
+# -- one observation from the command line --------------------------------------------
+
+
+def new_observation(
+    values: Mapping[str, Any], indicators: Collection[str], default_tlp: str
+) -> NewObservation:
+    """Check one observation given as field values; raise InputError naming each bad field."""
+    problems: list[str] = []
+    for name, value in values.items():
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                problems.append(f"{name}: is not valid text (check the terminal's encoding)")
+    if not problems:
+        fields = tuple(name for name in FIELDS if name in values or name in REQUIRED)
+        row, found = Checker(indicators, default_tlp).check(values, fields)
+        if row is not None:
+            return row
+        problems = [
+            f"{name}: {message}" + (f" ({hint})" if hint else "") for name, message, hint in found
+        ]
+    raise InputError("the observation was not logged:", problems)
+
+
+# -- files out --------------------------------------------------------------------------
+
+
+def export_record(obs: Observation) -> dict[str, Any]:
+    """The observation as one flat record with the export's keys, in order."""
+    return {
+        "indicator": obs.indicator,
+        "observed_on": obs.observed_on.isoformat(),
+        "absent": obs.absent,
+        "strength": obs.strength,
+        "source": obs.source,
+        "source_url": obs.source_url,
+        "reliability": obs.reliability,
+        "credibility": obs.credibility,
+        "event": obs.event,
+        "tlp": obs.tlp,
+        "note": obs.note,
+        "analyst": obs.analyst,
+        "id": obs.id,
+        "recorded_at": _iso(obs.recorded_at),
+        "amends": obs.amends,
+        "retracted_at": None if obs.retracted_at is None else _iso(obs.retracted_at),
+        "retracted_by": obs.retracted_by,
+        "retraction_reason": obs.retraction_reason,
+    }
+
+
+def write_export(observations: Iterable[Observation], fmt: str, stream: TextIO) -> int:
+    """Write observations to a text stream in a format; return how many were written."""
+    count = 0
+    if fmt == "csv":
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(EXPORT_FIELDS)
+        for obs in observations:
+            writer.writerow([_csv_cell(v) for v in export_record(obs).values()])
+            count += 1
+    elif fmt == "jsonl":
+        for obs in observations:
+            stream.write(json.dumps(export_record(obs), ensure_ascii=False) + "\n")
+            count += 1
+    elif fmt == "yaml":
+        for obs in observations:
+            items = (f"{k}: {_yaml_scalar(v)}" for k, v in export_record(obs).items())
+            stream.write("- " + "\n  ".join(items) + "\n")
+            count += 1
+        if not count:
+            stream.write("[]\n")
+    else:
+        raise InputError(f"unknown format '{fmt}'; use one of {', '.join(FORMATS)}")
+    return count
+
+
+def export_file(observations: Iterable[Observation], fmt: str, path: Path) -> int:
+    """Write an export to a file atomically: a temporary file beside it, then a rename."""
+    folder = path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            count = write_export(observations, fmt, stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return count
+
+
+def _iso(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return value
+
+
+# Characters a YAML double-quoted scalar must escape: quote, backslash, C0/C1 controls,
+# YAML's own line breaks (NEL, LS, PS), the BOM, and what PyYAML refuses as unprintable.
+_YAML_ESCAPE = re.compile('["\\\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]')
+_YAML_NAMED = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def _yaml_escape(match: re.Match[str]) -> str:
+    char = match.group()
+    named = _YAML_NAMED.get(char)
+    if named is not None:
+        return named
+    code = ord(char)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def _yaml_scalar(value: Any) -> str:
+    """Write a value as YAML that yamlio reads back as the same value and type."""
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        text = repr(value)
+        # yamlio's floats need a decimal point: 1e-05 must be written 1.0e-05.
+        return text if "." in text else text.replace("e", ".0e", 1)
+    return '"' + _YAML_ESCAPE.sub(_yaml_escape, str(value)) + '"'

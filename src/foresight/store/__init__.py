@@ -1,0 +1,448 @@
+"""The observation log: one append-only store behind one interface, SQLite or PostgreSQL.
+
+Invariants every backend keeps:
+
+- Nothing is ever updated or deleted. A correction is a retraction plus a new row that
+  `amends` the old one, and the database itself refuses UPDATE and DELETE.
+- Every observation carries a content key: a sha256 over its content fields (not who
+  logged it, nor when), unique in the log, so importing the same rows twice adds nothing.
+- Every write is one transaction: an import lands whole or not at all.
+- The schema moves forward on open through ordered, named migrations recorded in
+  `schema_migrations`; a log written by a newer foresight is refused, never misread.
+
+The backends only speak SQL; the bookkeeping of an import (duplicates, amendment links,
+retractions carried over from an export) lives here, once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from foresight.errors import InputError, StoreError, UnknownIdError
+from foresight.records import Observation
+
+Progress = Callable[[int], None]
+"""Told how many more rows have been handled, as a long write goes on."""
+
+# Rows written per round trip: large enough to be fast, small enough for a lively
+# progress bar and a bounded amount of work between two progress reports.
+CHUNK = 20_000
+
+
+@dataclass(slots=True)
+class NewObservation:
+    """A validated observation on its way into the log; treat it as immutable.
+
+    The optional trailing fields are only set for rows imported from an export: they
+    carry the audit trail across (`origin_id` and `amends` are ids in that export).
+    Not frozen only because frozen dataclasses are eight times slower to build, and an
+    import builds a million of them.
+    """
+
+    indicator: str
+    observed_on: dt.date
+    source: str
+    reliability: str
+    credibility: int
+    tlp: str
+    absent: bool = False
+    strength: float = 1.0
+    source_url: str | None = None
+    event: str | None = None
+    note: str = ""
+    analyst: str | None = None
+    recorded_at: dt.datetime | None = None
+    origin_id: int | None = None
+    amends: int | None = None
+    retracted_at: dt.datetime | None = None
+    retracted_by: str | None = None
+    retraction_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class AddResult:
+    """What an add did (or, for a dry run, would do)."""
+
+    added: int
+    skipped: int  # rows whose content was already in the log, or repeated in the batch
+    ids: list[int] = field(default_factory=list)  # the new ids, ascending
+    retracted: int = 0  # retractions carried over from an export
+
+
+def content_key(row: NewObservation) -> bytes:
+    """Hash the content fields of an observation: equal content, equal key.
+
+    Fields are joined by NUL, which no text field may contain (intake refuses it and
+    PostgreSQL cannot store it), so different contents never join to the same text.
+    """
+    content = "\0".join(
+        (
+            row.indicator,
+            row.observed_on.isoformat(),
+            "absent" if row.absent else "observed",
+            repr(float(row.strength)),
+            row.source,
+            row.source_url or "",
+            row.reliability,
+            str(row.credibility),
+            row.event or "",
+            row.tlp,
+            row.note,
+        )
+    )
+    return hashlib.sha256(content.encode()).digest()
+
+
+def utc_now() -> dt.datetime:
+    """The current time in UTC, to the microsecond."""
+    return dt.datetime.now(dt.UTC)
+
+
+def check_version(found: int, known: int, where: str) -> None:
+    """Refuse a log whose schema is newer than this code knows."""
+    if found > known:
+        raise StoreError(
+            f"the log at {where} was created by a newer foresight (schema version {found}, "
+            f"this one knows up to {known}); upgrade foresight to use it"
+        )
+
+
+class Store(ABC):
+    """The observation log. Open one with open_store(url); close it when done."""
+
+    #: Ordered migrations of the backend; version n is MIGRATIONS[n - 1].
+    MIGRATIONS: Sequence[Callable[[Any], None]] = ()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the public interface -------------------------------------------------------
+
+    @abstractmethod
+    def describe(self) -> str:
+        """Name the backend and where the log lives, without any password."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close the connection; the store cannot be used afterwards."""
+
+    @abstractmethod
+    def schema_version(self) -> int:
+        """Return the schema version the log is at."""
+
+    @abstractmethod
+    def count(self, include_retracted: bool = True) -> int:
+        """Count the observations in the log."""
+
+    @abstractmethod
+    def observations(
+        self,
+        include_retracted: bool = True,
+        *,
+        indicators: Collection[str] | None = None,
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+    ) -> list[Observation]:
+        """Return every observation (filtered if asked) with its retraction, ordered by id."""
+
+    def get(self, observation_id: int) -> Observation:
+        """Return one observation; raise UnknownIdError if the log has no such id."""
+        found = self._get(observation_id)
+        if found is None:
+            raise UnknownIdError(f"the log has no observation {observation_id}")
+        return found
+
+    def find(self, row: NewObservation) -> int | None:
+        """Return the id of the observation with the same content, if the log holds one."""
+        key = content_key(row)
+        return self._lookup([key]).get(key)
+
+    def add(
+        self,
+        rows: Sequence[NewObservation],
+        analyst: str,
+        progress: Progress | None = None,
+        *,
+        dry_run: bool = False,
+    ) -> AddResult:
+        """Add rows in one transaction, skipping those whose content is already logged.
+
+        Rows without an analyst or recorded_at get `analyst` and the current time. Rows
+        from an export keep theirs, and their amendment links and retractions are
+        re-created; into an empty log they also keep their ids, so a log can be copied
+        exactly from one store to another.
+        """
+        keys = [content_key(row) for row in rows]
+        if dry_run:
+            return self._plan(keys)
+        explicit_ids = (
+            bool(rows)
+            and all(row.origin_id is not None for row in rows)
+            and len(set(keys)) == len(keys)
+        )
+        with self._write(exclusive=explicit_ids):
+            if explicit_ids and not self._is_empty():
+                explicit_ids = False
+            return _Batch(self, rows, keys, analyst, utc_now(), explicit_ids, progress).run()
+
+    def retract(self, observation_id: int, reason: str, analyst: str) -> None:
+        """Retract an observation: it stays in the log, marked, and stops counting."""
+        reason = reason.strip()
+        if not reason:
+            raise InputError("give a reason for the retraction")
+        with self._write():
+            self._check_current(observation_id)
+            if not self._insert_retractions([(observation_id, utc_now(), analyst, reason)]):
+                raise InputError(f"observation {observation_id} has already been retracted")
+
+    def amend(self, observation_id: int, new_row: NewObservation, reason: str, analyst: str) -> int:
+        """Replace an observation by a corrected one in one transaction; return the new id."""
+        reason = reason.strip()
+        if not reason:
+            raise InputError("give a reason for the amendment")
+        now = utc_now()
+        row = replace(
+            new_row,
+            analyst=analyst,
+            recorded_at=now,
+            origin_id=None,
+            amends=None,
+            retracted_at=None,
+            retracted_by=None,
+            retraction_reason=None,
+        )
+        key = content_key(row)
+        with self._write():
+            self._check_current(observation_id)
+            record = self._record(row, key, analyst, self._encode_time(now), observation_id)
+            inserted = self._insert([record], False)
+            if not inserted:
+                same = self._lookup([key]).get(key)
+                if same == observation_id:
+                    raise InputError("the amendment changes nothing; give at least one new value")
+                raise InputError(f"an identical observation is already in the log (id {same})")
+            self._insert_retractions([(observation_id, now, analyst, reason)])
+        return next(iter(inserted.values()))
+
+    # -- what a backend provides ----------------------------------------------------
+
+    @abstractmethod
+    def _write(self, *, exclusive: bool = False) -> AbstractContextManager[None]:
+        """Run the block as one write transaction; exclusive also holds off other writers."""
+
+    @abstractmethod
+    def _get(self, observation_id: int) -> Observation | None:
+        """Return one observation, or None."""
+
+    @abstractmethod
+    def _is_empty(self) -> bool:
+        """Whether the log has never held an observation."""
+
+    @abstractmethod
+    def _encode_date(self, value: dt.date) -> Any:
+        """Turn a date into what the backend stores."""
+
+    @abstractmethod
+    def _encode_time(self, value: dt.datetime) -> Any:
+        """Turn a UTC timestamp into what the backend stores."""
+
+    @abstractmethod
+    def _insert(self, records: list[tuple[Any, ...]], explicit_ids: bool) -> dict[bytes, int]:
+        """Insert records (skipping known content keys); return the new ids by content key."""
+
+    @abstractmethod
+    def _lookup(self, keys: Collection[bytes]) -> dict[bytes, int]:
+        """Return the ids of the logged observations with these content keys."""
+
+    @abstractmethod
+    def _insert_retractions(self, records: list[tuple[int, dt.datetime, str, str]]) -> int:
+        """Insert (id, retracted_at, retracted_by, reason) unless retracted; return how many."""
+
+    # -- shared helpers ---------------------------------------------------------------
+
+    def _record(
+        self,
+        row: NewObservation,
+        key: bytes,
+        analyst: str,
+        now: Any,
+        amends: int | None,
+        explicit_id: int | None = None,
+    ) -> tuple[Any, ...]:
+        """One row of the observations table, in column order, as the backend stores it.
+
+        now: the encoded current time, for rows that do not bring their own.
+        """
+        recorded_at = now if row.recorded_at is None else self._encode_time(row.recorded_at)
+        return (
+            explicit_id,
+            row.indicator,
+            self._encode_date(row.observed_on),
+            recorded_at,
+            row.analyst or analyst,
+            row.absent,
+            row.strength,
+            row.source,
+            row.source_url,
+            row.reliability,
+            row.credibility,
+            row.event,
+            row.tlp,
+            row.note,
+            amends,
+            key,
+        )
+
+    def _check_current(self, observation_id: int) -> Observation:
+        """Return the observation if it exists and has not been retracted."""
+        found = self.get(observation_id)
+        if found.retracted_at is not None:
+            raise InputError(
+                f"observation {observation_id} has already been retracted "
+                f"(on {found.retracted_at:%Y-%m-%d} by {found.retracted_by})"
+            )
+        return found
+
+    def _plan(self, keys: list[bytes]) -> AddResult:
+        """Count what an add would add, writing nothing."""
+        seen = set(self._lookup(set(keys)))
+        added = 0
+        for key in keys:
+            if key not in seen:
+                seen.add(key)
+                added += 1
+        return AddResult(added=added, skipped=len(keys) - added)
+
+
+class _Batch:
+    """One add in progress: writes rows in chunks, mapping export ids to log ids."""
+
+    def __init__(
+        self,
+        store: Store,
+        rows: Sequence[NewObservation],
+        keys: list[bytes],
+        analyst: str,
+        now: dt.datetime,
+        explicit_ids: bool,
+        progress: Progress | None,
+    ) -> None:
+        self.store = store
+        self.rows = rows
+        self.keys = keys
+        self.analyst = analyst
+        self.now = store._encode_time(now)
+        self.explicit_ids = explicit_ids
+        self.progress = progress
+        self.ids: dict[bytes, int] = {}  # content key -> id in this log
+        self.by_origin: dict[int, int] = {}  # id in the export -> id in this log
+        self.new_ids: list[int] = []
+
+    def run(self) -> AddResult:
+        """Write every row, then the retractions; return what was done."""
+        pending: list[int] = []
+        pending_origins: set[int] = set()
+        for i, row in enumerate(self.rows):
+            # An amendment can only be linked once the row it amends has an id here.
+            if row.amends is not None and row.amends in pending_origins:
+                self._flush(pending, pending_origins)
+            pending.append(i)
+            if row.origin_id is not None:
+                pending_origins.add(row.origin_id)
+            if len(pending) >= CHUNK:
+                self._flush(pending, pending_origins)
+        self._flush(pending, pending_origins)
+        retractions = [
+            (
+                self.ids[self.keys[i]],
+                row.retracted_at,
+                row.retracted_by or row.analyst or self.analyst,
+                row.retraction_reason or "",
+            )
+            for i, row in enumerate(self.rows)
+            if row.retracted_at is not None
+        ]
+        retracted = self.store._insert_retractions(retractions) if retractions else 0
+        added = len(self.new_ids)
+        return AddResult(
+            added=added,
+            skipped=len(self.rows) - added,
+            ids=sorted(self.new_ids),
+            retracted=retracted,
+        )
+
+    def _flush(self, pending: list[int], pending_origins: set[int]) -> None:
+        if not pending:
+            return
+        store, rows, keys = self.store, self.rows, self.keys
+        records = [
+            store._record(
+                rows[i],
+                keys[i],
+                self.analyst,
+                self.now,
+                None if rows[i].amends is None else self.by_origin.get(rows[i].amends),
+                rows[i].origin_id if self.explicit_ids else None,
+            )
+            for i in pending
+        ]
+        inserted = store._insert(records, self.explicit_ids)
+        self.ids.update(inserted)
+        self.new_ids.extend(inserted.values())
+        missing = {keys[i] for i in pending if keys[i] not in self.ids}
+        if missing:
+            self.ids.update(store._lookup(missing))
+        for i in pending:
+            origin = rows[i].origin_id
+            if origin is not None:
+                self.by_origin[origin] = self.ids[keys[i]]
+        if self.progress is not None:
+            self.progress(len(pending))
+        pending.clear()
+        pending_origins.clear()
+
+
+def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    """Split a sequence into slices of at most size items."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def open_store(url: str, *, timeout: float = 10.0) -> Store:
+    """Open (creating and migrating if needed) the log at a SQLite path or PostgreSQL URL.
+
+    timeout: seconds to wait for a lock held by another writer before giving up.
+    """
+    if url.startswith(("postgresql://", "postgres://")):
+        from foresight.store.postgres import PostgresStore
+
+        return PostgresStore(url, timeout=timeout)
+    if url.startswith("sqlite:///"):
+        url = url.removeprefix("sqlite://")
+    elif "://" in url:
+        scheme = url.split("://", 1)[0]
+        raise StoreError(
+            f"cannot open a '{scheme}://' database; use a SQLite file path or a postgresql:// URL"
+        )
+    from foresight.store.sqlite import SQLiteStore
+
+    return SQLiteStore(url, timeout=timeout)
+
+
+__all__ = [
+    "AddResult",
+    "NewObservation",
+    "Progress",
+    "Store",
+    "content_key",
+    "open_store",
+]

@@ -1,0 +1,310 @@
+"""The SQLite backend: one file, WAL mode, writers serialised by BEGIN IMMEDIATE.
+
+Dates are stored as ISO text (YYYY-MM-DD), timestamps as ISO 8601 UTC text with
+microseconds, booleans as 0/1, content keys as 32-byte blobs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from foresight.errors import StoreError
+from foresight.records import Observation
+from foresight.store import Store, check_version, chunks, utc_now
+
+COLUMNS = (
+    "id, indicator, observed_on, recorded_at, analyst, absent, strength, source, source_url, "
+    "reliability, credibility, event, tlp, note, amends, content_key"
+)
+SELECT = """
+SELECT o.id, o.indicator, o.observed_on, o.recorded_at, o.analyst, o.absent, o.strength,
+       o.source, o.source_url, o.reliability, o.credibility, o.event, o.tlp, o.note, o.amends,
+       r.retracted_at, r.retracted_by, r.reason
+FROM observations o LEFT JOIN retractions r ON r.observation_id = o.id
+"""
+# Well below SQLite's limit on bound parameters in one statement.
+LOOKUP_CHUNK = 500
+
+
+def m001_initial(conn: sqlite3.Connection) -> None:
+    """Create the observations and retractions tables, append-only."""
+    statements = [
+        """CREATE TABLE observations (
+            id INTEGER PRIMARY KEY,
+            indicator TEXT NOT NULL,
+            observed_on TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            analyst TEXT NOT NULL,
+            absent INTEGER NOT NULL CHECK (absent IN (0, 1)),
+            strength REAL NOT NULL CHECK (strength > 0 AND strength <= 1),
+            source TEXT NOT NULL CHECK (source <> ''),
+            source_url TEXT,
+            reliability TEXT NOT NULL CHECK (reliability IN ('A', 'B', 'C', 'D', 'E', 'F')),
+            credibility INTEGER NOT NULL CHECK (credibility BETWEEN 1 AND 6),
+            event TEXT,
+            tlp TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            amends INTEGER REFERENCES observations (id),
+            content_key BLOB NOT NULL UNIQUE
+        )""",
+        "CREATE INDEX observations_by_indicator ON observations (indicator, observed_on)",
+        """CREATE TABLE retractions (
+            observation_id INTEGER PRIMARY KEY REFERENCES observations (id),
+            retracted_at TEXT NOT NULL,
+            retracted_by TEXT NOT NULL,
+            reason TEXT NOT NULL
+        )""",
+    ]
+    for table in ("observations", "retractions"):
+        for action in ("UPDATE", "DELETE"):
+            statements.append(
+                f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} are append-only'); END"
+            )
+    for statement in statements:
+        conn.execute(statement)
+
+
+class SQLiteStore(Store):
+    """The log in a SQLite file."""
+
+    MIGRATIONS = (m001_initial,)
+
+    def __init__(self, path: str | Path, *, timeout: float = 10.0) -> None:
+        self.path = Path(path).expanduser()
+        self.timeout = timeout
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open the log at {self.path}: {exc}") from None
+        try:
+            with self._errors():
+                self.conn.execute("PRAGMA foreign_keys = ON")
+                # 64 MiB of page cache (the default is 2): a big import touches the content
+                # key index all over, and spilling it mid-transaction halves the speed.
+                self.conn.execute("PRAGMA cache_size = -65536")
+                if self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    self.conn.execute("PRAGMA journal_mode = WAL")
+                self._migrate()
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def describe(self) -> str:
+        """Name the backend and the file."""
+        return f"SQLite {self.path}"
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+    def schema_version(self) -> int:
+        """Return the schema version the log is at."""
+        with self._errors():
+            return self._version()
+
+    def count(self, include_retracted: bool = True) -> int:
+        """Count the observations in the log."""
+        sql = "SELECT count(*) FROM observations"
+        if not include_retracted:
+            sql += " WHERE id NOT IN (SELECT observation_id FROM retractions)"
+        with self._errors():
+            return int(self.conn.execute(sql).fetchone()[0])
+
+    def observations(
+        self,
+        include_retracted: bool = True,
+        *,
+        indicators: Collection[str] | None = None,
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+    ) -> list[Observation]:
+        """Return every observation (filtered if asked) with its retraction, ordered by id."""
+        where: list[str] = []
+        params: list[Any] = []
+        if not include_retracted:
+            where.append("r.observation_id IS NULL")
+        if indicators is not None:
+            where.append(f"o.indicator IN ({', '.join('?' * len(indicators))})")
+            params.extend(indicators)
+        if since is not None:
+            where.append("o.observed_on >= ?")
+            params.append(since.isoformat())
+        if until is not None:
+            where.append("o.observed_on <= ?")
+            params.append(until.isoformat())
+        sql = SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY o.id"
+        decode = _Decoder()
+        with self._errors():
+            return [decode(row) for row in self.conn.execute(sql, params)]
+
+    # -- backend primitives ---------------------------------------------------------
+
+    @contextmanager
+    def _write(self, *, exclusive: bool = False) -> Iterator[None]:
+        """Run the block in a BEGIN IMMEDIATE transaction (SQLite has one writer at a time)."""
+        with self._errors():
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.conn.rollback()
+                raise
+            self.conn.commit()
+
+    def _get(self, observation_id: int) -> Observation | None:
+        with self._errors():
+            row = self.conn.execute(SELECT + " WHERE o.id = ?", (observation_id,)).fetchone()
+        return None if row is None else _Decoder()(row)
+
+    def _is_empty(self) -> bool:
+        return self.conn.execute("SELECT 1 FROM observations LIMIT 1").fetchone() is None
+
+    def _encode_date(self, value: dt.date) -> str:
+        return value.isoformat()
+
+    def _encode_time(self, value: dt.datetime) -> str:
+        return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+    def _insert(self, records: list[tuple[Any, ...]], explicit_ids: bool) -> dict[bytes, int]:
+        # Under BEGIN IMMEDIATE no one else writes, and a new row's id is the maximum
+        # plus one (rows are never deleted), so the rows above the old maximum are
+        # exactly the ones this insert added. Plain INTEGER PRIMARY KEY rather than
+        # AUTOINCREMENT: the latter spends an id on every skipped duplicate.
+        before = self.conn.execute("SELECT coalesce(max(id), 0) FROM observations").fetchone()[0]
+        self.conn.executemany(
+            f"INSERT INTO observations ({COLUMNS}) VALUES ({', '.join('?' * 16)}) "
+            "ON CONFLICT (content_key) DO NOTHING",
+            records,
+        )
+        if explicit_ids:
+            # Only into an empty log, with no repeated content: every record went in.
+            return {record[-1]: record[0] for record in records}
+        rows = self.conn.execute(
+            "SELECT id, content_key FROM observations WHERE id > ? ORDER BY id", (before,)
+        )
+        return {key: id_ for id_, key in rows}
+
+    def _lookup(self, keys: Collection[bytes]) -> dict[bytes, int]:
+        found: dict[bytes, int] = {}
+        with self._errors():
+            for part in chunks(list(keys), LOOKUP_CHUNK):
+                sql = (
+                    "SELECT content_key, id FROM observations "
+                    f"WHERE content_key IN ({', '.join('?' * len(part))})"
+                )
+                found.update(self.conn.execute(sql, part).fetchall())
+        return found
+
+    def _insert_retractions(self, records: list[tuple[int, dt.datetime, str, str]]) -> int:
+        before = self.conn.total_changes
+        self.conn.executemany(
+            "INSERT INTO retractions (observation_id, retracted_at, retracted_by, reason) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (observation_id) DO NOTHING",
+            [(id_, self._encode_time(at), by, reason) for id_, at, by, reason in records],
+        )
+        return self.conn.total_changes - before
+
+    # -- internals ------------------------------------------------------------------
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Turn SQLite's exceptions into StoreErrors that say what to do."""
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            text = str(exc)
+            if "locked" in text or "busy" in text:
+                raise StoreError(
+                    f"the log at {self.path} is locked by another process; gave up after "
+                    f"{self.timeout:g} s (try again when the other import or command ends)"
+                ) from None
+            raise StoreError(f"cannot use the log at {self.path}: {text}") from None
+        except sqlite3.DatabaseError as exc:
+            text = str(exc)
+            if "not a database" in text:
+                text = "the file is not a SQLite database"
+            raise StoreError(f"cannot use the log at {self.path}: {text}") from None
+
+    def _version(self) -> int:
+        listed = self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        tables = {name for (name,) in listed}
+        if "schema_migrations" not in tables:
+            if tables - {"sqlite_sequence"}:
+                raise StoreError(
+                    f"{self.path} is a SQLite database but not a foresight log "
+                    f"(it has the tables {', '.join(sorted(tables))})"
+                )
+            return 0
+        return int(
+            self.conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[
+                0
+            ]
+        )
+
+    def _migrate(self) -> None:
+        known = len(self.MIGRATIONS)
+        found = self._version()
+        check_version(found, known, str(self.path))
+        if found == known:
+            return
+        with self._write():
+            found = self._version()  # another process may have migrated meanwhile
+            check_version(found, known, str(self.path))
+            self.conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                "name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
+            for version, migration in enumerate(self.MIGRATIONS, start=1):
+                if version > found:
+                    migration(self.conn)
+                    self.conn.execute(
+                        "INSERT INTO schema_migrations (version, name, applied_at) "
+                        "VALUES (?, ?, ?)",
+                        (version, migration.__name__, self._encode_time(utc_now())),
+                    )
+
+
+class _Decoder:
+    """Build Observations from rows of SELECT, parsing each distinct date text once."""
+
+    def __init__(self) -> None:
+        self.dates: dict[str, dt.date] = {}
+        self.times: dict[str, dt.datetime] = {}
+
+    def __call__(self, row: tuple[Any, ...]) -> Observation:
+        """Decode one row."""
+        dates, times = self.dates, self.times
+        observed_on = dates.get(row[2])
+        if observed_on is None:
+            observed_on = dates[row[2]] = dt.date.fromisoformat(row[2])
+        recorded_at = times.get(row[3])
+        if recorded_at is None:
+            recorded_at = times[row[3]] = dt.datetime.fromisoformat(row[3])
+        retracted_at = None if row[15] is None else dt.datetime.fromisoformat(row[15])
+        return Observation(
+            id=row[0],
+            indicator=row[1],
+            observed_on=observed_on,
+            recorded_at=recorded_at,
+            analyst=row[4],
+            absent=bool(row[5]),
+            strength=row[6],
+            source=row[7],
+            source_url=row[8],
+            reliability=row[9],
+            credibility=row[10],
+            event=row[11],
+            tlp=row[12],
+            note=row[13],
+            amends=row[14],
+            retracted_at=retracted_at,
+            retracted_by=row[16],
+            retraction_reason=row[17],
+        )
