@@ -150,11 +150,24 @@ def render(env: Environment, name: str, **context: Any) -> str:
         where = f"{exc.filename or exc.name}:{exc.lineno}"
         raise ReportError(f"template {where}: {exc.message}") from None
     except TemplateError as exc:
-        raise ReportError(f"cannot render {name}: {exc}") from None
+        raise ReportError(f"cannot render {name}{_where(exc)}: {exc}") from None
     except ForesightError:
         raise
     except Exception as exc:  # an override's expression may fail in any way
-        raise ReportError(f"cannot render {name}: {type(exc).__name__}: {exc}") from None
+        kind = type(exc).__name__
+        raise ReportError(f"cannot render {name}{_where(exc)}: {kind}: {exc}") from None
+
+
+def _where(exc: BaseException) -> str:
+    """' (at file:line)' for the innermost template frame of a rendering error."""
+    found = ""
+    frame = exc.__traceback__
+    while frame is not None:
+        filename = frame.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            found = f" (at {Path(filename).name}:{frame.tb_lineno})"
+        frame = frame.tb_next
+    return found
 
 
 def previous_month(today: dt.date | None = None) -> dt.date:
