@@ -438,7 +438,7 @@ def build_brief(
     by_id = {row.id: row for row in rows}
     sections = [_section(row, monthly[row.id], explanations[row.id], definitions) for row in rows]
     call = favoured(engine, end, yardstick)
-    favoured_sentence = call.sentence()
+    favoured_sentence = _favoured(call, end)
     mover, mover_sentence = _mover(rows, monthly, definitions, previous_end, first)
     changer_sentence = _changer(call, definitions)
     top = rows[0]
@@ -585,6 +585,21 @@ def _mover(
     return mover, (
         text + f"; what moved it most was {what} ({best.source}, graded {best.grading}, "
         f"{long_date(best.observed_on)}): {100 * best.points:+.1f} percentage points."
+    )
+
+
+def _favoured(call: Call, end: dt.date) -> str:
+    top = call.status.favoured
+    text = (
+        f"As of {long_date(end)}, the favoured scenario is \u201c{top.title}\u201d at "
+        f"{_pct(top.probability)} ({top.estimative})"
+    )
+    second = call.runner_up
+    if second is None:
+        return text + "."
+    return (
+        text + f", ahead of \u201c{second.title}\u201d at {_pct(second.probability)} by "
+        f"{100 * call.margin:.0f} percentage points."
     )
 
 
