@@ -62,8 +62,11 @@ SUFFIXES: dict[str, str] = {
     ".yml": "yaml",
 }
 EARLIEST = dt.date(1900, 1, 1)
+_EARLIEST_TIME = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 # Reporting stops here: past a hundred problems the file needs fixing at its origin.
 MAX_PROBLEMS = 100
+# Rows checked between two reports to a progress bar.
+PROGRESS_STEP = 10_000
 # How far ahead of this machine's clock an imported timestamp may be (clock skew).
 CLOCK_SLACK = dt.timedelta(minutes=5)
 
@@ -79,7 +82,31 @@ _CREDIBILITY: dict[str, int] = {str(grade): grade for grade in scales.CREDIBILIT
 # Caches of converted values stop growing here (a file of unique numbers gains nothing).
 _CACHE_LIMIT = 10_000
 _ALLOWED = frozenset(EXPORT_FIELDS)
-_PARAM = {"id": "origin_id"}  # file key -> NewObservation field, where they differ
+# The file's keys in the order of NewObservation's fields ("id" becomes origin_id).
+ROW_ORDER: tuple[str, ...] = (
+    "indicator",
+    "observed_on",
+    "source",
+    "reliability",
+    "credibility",
+    "tlp",
+    "absent",
+    "strength",
+    "source_url",
+    "event",
+    "note",
+    "analyst",
+    "recorded_at",
+    "id",
+    "amends",
+    "retracted_at",
+    "retracted_by",
+    "retraction_reason",
+)
+Issue = tuple[str, str, str]
+"""A problem with one field of a row: (field, message, hint)."""
+Plan = list[tuple[str, Callable[[Any], Any], int]]
+"""For each field of NewObservation: its key in the file, its check, its column (-1: none)."""
 
 
 class _Bad(Exception):
@@ -122,10 +149,10 @@ class Checker:
         self.now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
         # The later of the local and the UTC date: "today" somewhere is not the future.
         self.today = today or max(dt.date.today(), self.now.date())
+        self.latest = self.now + CLOCK_SLACK
         self._dates: dict[str, dt.date] = {}
         self._strengths: dict[str, float] = {}
         self._tlps: dict[str, str] = {}
-        self._plans: dict[tuple[str, ...], list[tuple[int, str, str, Callable[[Any], Any]]]] = {}
         self.convert: dict[str, Callable[[Any], Any]] = {
             "indicator": self.indicator,
             "observed_on": self.observed_on,
@@ -146,39 +173,50 @@ class Checker:
             "retracted_by": self.short_text,
             "retraction_reason": self.optional_text,
         }
+        self._identity = self.plan(ROW_ORDER)
 
-    def check(
-        self, values: Mapping[str, Any], fields: Sequence[str]
-    ) -> tuple[NewObservation | None, list[tuple[str, str, str]]]:
-        """Check the named fields of one row; return the observation or (field, why, hint)s."""
-        return self.check_cells([values.get(name) for name in fields], tuple(fields))
+    def plan(self, columns: Sequence[str]) -> Plan:
+        """Prepare to check rows whose values come in the order of columns.
+
+        Fields missing from columns read the cell at -1: check_cells expects each row to
+        end with an extra None, which gives them their default (or makes a required one
+        fail).
+        """
+        index = {name: i for i, name in enumerate(columns)}
+        return [(name, self.convert[name], index.get(name, -1)) for name in ROW_ORDER]
+
+    def check(self, values: Mapping[str, Any]) -> tuple[NewObservation | None, list[Issue]]:
+        """Check one row given as a mapping of keys to values (JSON, YAML, command line)."""
+        return self.check_cells([values.get(name) for name in ROW_ORDER], self._identity)
 
     def check_cells(
-        self, cells: Sequence[Any], fields: tuple[str, ...]
-    ) -> tuple[NewObservation | None, list[tuple[str, str, str]]]:
-        """Check one row given as values in the order of fields (a CSV row and its header)."""
-        plan = self._plans.get(fields)
-        if plan is None:
-            plan = self._plans[fields] = [
-                (index, name, _PARAM.get(name, name), self.convert[name])
-                for index, name in enumerate(fields)
-            ]
-        out: dict[str, Any] = {}
-        problems: list[tuple[str, str, str]] = []
-        for index, name, param, convert in plan:
-            try:
-                out[param] = convert(cells[index])
-            except _Bad as bad:
-                problems.append((name, bad.message, bad.hint))
-        if problems:
-            return None, problems
-        if out.get("tlp") is None:
-            out["tlp"] = self.default_tlp
-        if "retracted_at" in out or "recorded_at" in out:
-            problems = _check_audit(out)
-            if problems:
-                return None, problems
-        return NewObservation(**out), problems
+        self, cells: list[Any], plan: Plan
+    ) -> tuple[NewObservation | None, list[Issue]]:
+        """Check one row of values laid out as the plan says, followed by None.
+
+        Returns the observation, or None and each problem as (field, message, hint).
+        """
+        try:
+            row = NewObservation(*[convert(cells[i]) for _, convert, i in plan])
+        except _Bad:
+            # Rare: go again field by field to report every problem of the row.
+            issues: list[Issue] = []
+            for name, convert, i in plan:
+                try:
+                    convert(cells[i])
+                except _Bad as bad:
+                    issues.append((name, bad.message, bad.hint))
+            return None, issues
+        if (
+            row.retracted_at is not None
+            or row.amends is not None
+            or row.retracted_by is not None
+            or row.retraction_reason is not None
+        ):
+            issues = _check_audit(row)
+            if issues:
+                return None, issues
+        return row, []
 
     # -- one method per field: return the clean value or raise _Bad ----------------
 
@@ -260,6 +298,10 @@ class Checker:
 
     def source(self, raw: Any) -> str:
         """Who or what reported it: required, not blank."""
+        if type(raw) is str:
+            text = raw.strip()
+            if text and "\x00" not in text:
+                return text
         return _required(_text(raw), "name the source of the report")
 
     def reliability(self, raw: Any) -> str:
@@ -293,15 +335,15 @@ class Checker:
             )
         return grade
 
-    def tlp(self, raw: Any) -> str | None:
-        """A TLP 2.0 level in any case, with or without 'TLP:'; none means the default."""
+    def tlp(self, raw: Any) -> str:
+        """A TLP 2.0 level in any case, with or without 'TLP:' (default: the workspace's)."""
         if type(raw) is str:
             known = self._tlps.get(raw)
             if known is not None:
                 return known
         text = _text(raw)
         if text is None:
-            return None
+            return self.default_tlp
         try:
             known = scales.normalise_tlp(text)
         except ValueError as exc:
@@ -312,15 +354,23 @@ class Checker:
 
     def note(self, raw: Any) -> str:
         """Free text (default empty)."""
+        if type(raw) is str:
+            text = raw.strip()
+            if "\x00" not in text:
+                return text
         return _text(raw) or ""
 
     def optional_text(self, raw: Any) -> str | None:
         """Free text, or None when empty."""
+        if type(raw) is str:
+            text = raw.strip()
+            if "\x00" not in text:
+                return text or None
         return _text(raw)
 
     def short_text(self, raw: Any) -> str | None:
         """A name on one line, or None when empty."""
-        text = _text(raw)
+        text = self.optional_text(raw)
         if text is not None and ("\n" in text or "\r" in text):
             raise _Bad("must be on one line")
         return text
@@ -339,6 +389,8 @@ class Checker:
 
     def timestamp(self, raw: Any) -> dt.datetime | None:
         """An ISO 8601 date and time (UTC unless it gives its offset), or None when empty."""
+        if raw is None or raw == "":
+            return None
         text = _text(raw)
         if text is None:
             return None
@@ -352,37 +404,32 @@ class Checker:
                 "write ISO 8601, e.g. 2021-09-17T08:30:00+00:00",
             ) from None
         value = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-        if value.date() < EARLIEST:
+        if value < _EARLIEST_TIME:
             raise _Bad(f"{_show(raw)} is before {EARLIEST}", "check the year")
-        if value > self.now + CLOCK_SLACK:
+        if value > self.latest:
             raise _Bad(f"{_show(raw)} is in the future", "check the clock that wrote it")
         return value
 
 
-def _check_audit(out: dict[str, Any]) -> list[tuple[str, str, str]]:
+def _check_audit(row: NewObservation) -> list[Issue]:
     """Cross-check the audit fields of one row from an export."""
-    problems: list[tuple[str, str, str]] = []
-    retracted_at = out.get("retracted_at")
-    if retracted_at is None:
-        for name in ("retracted_by", "retraction_reason"):
-            if out.get(name):
-                problems.append(
-                    ("retracted_at", f"is missing but {name} is given", "give both, or neither")
-                )
-                break
-    else:
-        recorded_at = out.get("recorded_at")
-        if recorded_at is not None and retracted_at < recorded_at:
-            problems.append(
-                (
-                    "retracted_at",
-                    "is before recorded_at",
-                    "an observation is retracted after it was recorded",
-                )
+    issues: list[Issue] = []
+    if row.retracted_at is None:
+        if row.retracted_by or row.retraction_reason:
+            issues.append(
+                ("retracted_at", "is missing but the row names a retraction", "give all or none")
             )
-    if out.get("amends") is not None and out.get("amends") == out.get("origin_id"):
-        problems.append(("amends", "an observation cannot amend itself", ""))
-    return problems
+    elif row.recorded_at is not None and row.retracted_at < row.recorded_at:
+        issues.append(
+            (
+                "retracted_at",
+                "is before recorded_at",
+                "an observation is retracted after it was recorded",
+            )
+        )
+    if row.amends is not None and row.amends == row.origin_id:
+        issues.append(("amends", "an observation cannot amend itself", ""))
+    return issues
 
 
 def _text(raw: Any) -> str | None:
@@ -509,31 +556,41 @@ class _FileReader:
         """Record one problem at a place in the file."""
         self.problems.append(str(Problem(self.label, line, name, message, hint)))
 
-    def fail(self, line: int | None, name: str, message: str, hint: str = "") -> InputError:
-        """An error for a problem that stops the reading of the whole file."""
-        self.problem(line, name, message, hint)
-        return InputError(f"cannot import {self.label}; nothing was written:", self.problems)
+    def error(self) -> InputError:
+        """The error that reports every problem found."""
+        more = " (reading stopped there)" if self.full else ""
+        return InputError(
+            f"cannot import {self.label}: {len(self.problems)} problem(s){more}; nothing was "
+            "written. Fix them and import again:",
+            self.problems,
+        )
 
-    def add(
+    def fail(self, line: int | None, name: str, message: str, hint: str = "") -> InputError:
+        """Record a problem that stops the reading of the whole file; return the error."""
+        self.problem(line, name, message, hint)
+        return self.error()
+
+    def keep(
         self,
-        cells: Sequence[Any],
-        fields: tuple[str, ...],
-        line_of: Callable[[str], int | None],
+        row: NewObservation | None,
+        issues: list[Issue],
+        line: int | None,
+        line_of: Callable[[str], int | None] | None = None,
         item: str = "",
     ) -> None:
-        """Check one row (values in the order of fields) and keep it, or record its problems."""
+        """Keep a checked row, or record its problems (at line, or line_of(field))."""
         self.total += 1
-        row, problems = self.checker.check_cells(cells, fields)
         if row is not None:
             if not self.problems:
                 if row.origin_id is not None or row.amends is not None:
-                    self.places[len(self.rows)] = (line_of(""), item)
+                    self.places[len(self.rows)] = (line, item)
                 self.rows.append(row)
         else:
-            for name, message, hint in problems:
-                self.problem(line_of(name), f"{item}{name}", message, hint)
-        if self.progress is not None and self.total % 10_000 == 0:
-            self.progress(10_000)
+            for name, message, hint in issues:
+                where = line if line_of is None else line_of(name)
+                self.problem(where, f"{item}{name}", message, hint)
+        if self.progress is not None and self.total % PROGRESS_STEP == 0:
+            self.progress(PROGRESS_STEP)
 
     def unknown_keys(
         self, keys: Iterable[Any], line_of: Callable[[str], int | None], item: str = ""
@@ -549,24 +606,26 @@ class _FileReader:
     def read_csv(self, text: str) -> None:
         """Read CSV with a header row naming the columns, in any order."""
         reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-        start = 1
+        check, keep = self.checker.check_cells, self.keep
         try:
             header = next(reader, None)
             while header == []:
-                start = reader.line_num + 1
                 header = next(reader, None)
             if header is None:
                 raise self.fail(None, "", "is empty; there is nothing to import")
-            columns = tuple(name.strip() for name in header)
-            self._check_header(columns, start)
+            columns = [name.strip() for name in header]
+            self._check_header(columns, reader.line_num)
+            plan = self.checker.plan(columns)
             width = len(columns)
             start = reader.line_num + 1
             for cells in reader:
                 line = start
                 start = reader.line_num + 1
-                if not cells:
-                    continue
-                if len(cells) != width:
+                if len(cells) == width:
+                    cells.append(None)  # what the plan's missing fields read
+                    row, issues = check(cells, plan)
+                    keep(row, issues, line)
+                elif cells:
                     self.total += 1
                     self.problem(
                         line,
@@ -574,9 +633,7 @@ class _FileReader:
                         f"has {len(cells)} fields but the header has {width}",
                         "the row may be cut short, or a quote is not closed",
                     )
-                else:
-                    self.add(cells, columns, lambda name, line=line: line)
-                if self.full:
+                if self.problems and self.full:
                     return
         except csv.Error as exc:
             raise self.fail(
@@ -586,7 +643,7 @@ class _FileReader:
                 "the file may be cut short, or a quote is not closed",
             ) from None
 
-    def _check_header(self, columns: tuple[str, ...], line: int) -> None:
+    def _check_header(self, columns: list[str], line: int) -> None:
         seen: set[str] = set()
         for name in columns:
             if name in seen:
@@ -602,7 +659,7 @@ class _FileReader:
                     "the header must name " + ", ".join(REQUIRED),
                 )
         if self.problems:
-            raise InputError(f"cannot import {self.label}; nothing was written:", self.problems)
+            raise self.error()
 
     def read_jsonl(self, text: str) -> None:
         """Read one JSON object per line."""
@@ -615,7 +672,6 @@ class _FileReader:
             except _DuplicateKey as exc:
                 self.total += 1
                 self.problem(number, exc.key, "the key appears twice", "keep only one")
-                continue
             except json.JSONDecodeError as exc:
                 self.total += 1
                 self.problem(
@@ -624,15 +680,17 @@ class _FileReader:
                     f"is not valid JSON: {exc.msg} (column {exc.colno})",
                     "each line must hold one complete JSON object",
                 )
-                if self.full:
-                    return
-                continue
-            if not isinstance(values, dict):
-                self.total += 1
-                self.problem(number, "", f"must be a JSON object {{...}}, not {_kind(values)}")
             else:
-                self._mapping(values, lambda name, number=number: number)
-            if self.full:
+                if not isinstance(values, dict):
+                    self.total += 1
+                    self.problem(number, "", f"must be a JSON object {{...}}, not {_kind(values)}")
+                elif _ALLOWED.issuperset(values):
+                    row, issues = self.checker.check(values)
+                    self.keep(row, issues, number)
+                else:
+                    self.total += 1
+                    self.unknown_keys(values, lambda name, number=number: number)
+            if self.problems and self.full:
                 return
 
     def read_yaml(self, text: str) -> None:
@@ -642,7 +700,7 @@ class _FileReader:
         doc = yamlio.parse(text, self.label)
         if doc.problems:
             self.problems.extend(str(p) for p in doc.problems)
-            raise InputError(f"cannot import {self.label}; nothing was written:", self.problems)
+            raise self.error()
         if not isinstance(doc.data, list):
             raise self.fail(
                 doc.line_for(()),
@@ -651,30 +709,25 @@ class _FileReader:
             )
         for index, values in enumerate(doc.data):
             item = f"item {index + 1}: "
+
+            def line_of(name: str, index: int = index) -> int | None:
+                return doc.line_for((index, name) if name else (index,))
+
             if not isinstance(values, dict):
                 self.total += 1
                 self.problem(
-                    doc.line_for((index,)),
+                    line_of(""),
                     item.rstrip(": "),
                     f"must be a mapping of keys to values, not {_kind(values)}",
                 )
+            elif _ALLOWED.issuperset(values):
+                row, issues = self.checker.check(values)
+                self.keep(row, issues, line_of(""), line_of, item)
             else:
-                self._mapping(
-                    values, lambda name, i=index: doc.line_for((i, name) if name else (i,)), item
-                )
-            if self.full:
+                self.total += 1
+                self.unknown_keys(values, line_of, item)
+            if self.problems and self.full:
                 return
-
-    def _mapping(
-        self, values: dict[str, Any], line_of: Callable[[str], int | None], item: str = ""
-    ) -> None:
-        """Check one JSON or YAML row, whose keys may be any subset of the fields."""
-        if not _ALLOWED.issuperset(values):
-            self.total += 1
-            self.unknown_keys(values, line_of, item)
-            return
-        fields = tuple(name for name in EXPORT_FIELDS if name in values or name in REQUIRED)
-        self.add([values.get(name) for name in fields], fields, line_of, item)
 
     def finish(self, fmt: str) -> Batch:
         """Check links between rows; return the batch or raise InputError with every problem."""
@@ -682,29 +735,23 @@ class _FileReader:
         if not self.problems:
             warnings = self._link()
         if self.problems:
-            shown = len(self.problems)
-            more = " (stopped after the first ones)" if self.full else ""
-            raise InputError(
-                f"cannot import {self.label}: {shown} problem(s){more}; nothing "
-                "was written. Fix them and import again:",
-                self.problems,
-            )
+            raise self.error()
         if not self.rows:
             raise InputError(f"{self.label} holds no observations; there is nothing to import")
         if self.progress is not None:
-            self.progress(self.total % 10_000)
+            self.progress(self.total % PROGRESS_STEP)
         return Batch(self.label, fmt, self.rows, warnings)
 
     def _link(self) -> list[str]:
         """Check ids and amendment links; drop links to observations not in the file."""
         first_line: dict[int, int | None] = {}
-        for index, (line, _item) in self.places.items():
+        for index, (line, item) in self.places.items():
             row = self.rows[index]
             if row.origin_id is not None:
                 if row.origin_id in first_line:
                     self.problem(
                         line,
-                        "id",
+                        f"{item}id",
                         f"{row.origin_id} appears twice (first on line "
                         f"{first_line[row.origin_id]})",
                         "ids must be unique",
@@ -768,8 +815,7 @@ def new_observation(
             except UnicodeEncodeError:
                 problems.append(f"{name}: is not valid text (check the terminal's encoding)")
     if not problems:
-        fields = tuple(name for name in FIELDS if name in values or name in REQUIRED)
-        row, found = Checker(indicators, default_tlp).check(values, fields)
+        row, found = Checker(indicators, default_tlp).check(values)
         if row is not None:
             return row
         problems = [
