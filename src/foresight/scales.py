@@ -64,15 +64,16 @@ WEIGHTS: dict[str, float] = {
 MIN_RATIO, MAX_RATIO = 1e-3, 1e3
 
 # Estimative yardsticks: (low, high, phrase), probabilities as fractions.
-# US ICD 203 "Analytic Standards" (2015), section D.6.e(2)(a).
+# US ICD 203 "Analytic Standards" (2015), section D.6.e(2)(a): the first row of terms
+# (the second row, "remote" … "nearly certain", names the same bands).
 ICD203: tuple[tuple[float, float, str], ...] = (
-    (0.00, 0.05, "almost no chance (remote)"),
-    (0.05, 0.20, "very unlikely (highly improbable)"),
-    (0.20, 0.45, "unlikely (improbable)"),
-    (0.45, 0.55, "roughly even chance (roughly even odds)"),
-    (0.55, 0.80, "likely (probable)"),
-    (0.80, 0.95, "very likely (highly probable)"),
-    (0.95, 1.00, "almost certain (nearly certain)"),
+    (0.00, 0.05, "almost no chance"),
+    (0.05, 0.20, "very unlikely"),
+    (0.20, 0.45, "unlikely"),
+    (0.45, 0.55, "roughly even chance"),
+    (0.55, 0.80, "likely"),
+    (0.80, 0.95, "very likely"),
+    (0.95, 1.00, "almost certain"),
 )
 # UK Professional Head of Intelligence Assessment probability yardstick (2019 edition).
 # Its gaps between bands are deliberate; values that fall in one are phrased as
