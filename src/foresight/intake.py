@@ -469,9 +469,16 @@ def _show(raw: Any) -> str:
 
 
 def _kind(raw: Any) -> str:
-    return {bool: "true/false", float: "a number", list: "a list", dict: "a mapping"}.get(
-        type(raw), type(raw).__name__
-    )
+    kinds = {
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        str: "text",
+        list: "a list",
+        dict: "a mapping",
+        type(None): "nothing",
+    }
+    return kinds.get(type(raw), type(raw).__name__)
 
 
 # -- files in ---------------------------------------------------------------------
@@ -593,15 +600,19 @@ class _FileReader:
             self.progress(PROGRESS_STEP)
 
     def unknown_keys(
-        self, keys: Iterable[Any], line_of: Callable[[str], int | None], item: str = ""
+        self,
+        keys: Iterable[Any],
+        line_of: Callable[[str], int | None],
+        item: str = "",
+        noun: str = "key",
     ) -> None:
-        """Record each key that is not a field of the format."""
+        """Record each key (or column) that is not a field of the format."""
         for key in keys:
             if key not in _ALLOWED:
                 hint = did_you_mean(str(key), EXPORT_FIELDS).lstrip(", ") or (
-                    "the keys are " + ", ".join(EXPORT_FIELDS)
+                    f"the {noun}s are " + ", ".join(EXPORT_FIELDS)
                 )
-                self.problem(line_of(str(key)), f"{item}{key}", "unknown key", hint)
+                self.problem(line_of(str(key)), f"{item}{key}", f"unknown {noun}", hint)
 
     def read_csv(self, text: str) -> None:
         """Read CSV with a header row naming the columns, in any order."""
@@ -649,7 +660,7 @@ class _FileReader:
             if name in seen:
                 raise self.fail(line, name, "the column appears twice", "keep only one")
             seen.add(name)
-        self.unknown_keys(columns, lambda name: line)
+        self.unknown_keys(columns, lambda name: line, noun="column")
         for name in REQUIRED:
             if name not in seen:
                 self.problem(
@@ -697,6 +708,8 @@ class _FileReader:
         """Read a YAML list of mappings."""
         from foresight import yamlio
 
+        if all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
+            raise InputError(f"{self.label} is empty; there is nothing to import")
         doc = yamlio.parse(text, self.label)
         if doc.problems:
             self.problems.extend(str(p) for p in doc.problems)

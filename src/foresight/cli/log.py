@@ -425,7 +425,7 @@ def export(
     store = open_workspace(ctx).store
     observations = store.observations(include_retracted)
     if output is None:
-        intake.write_export(observations, fmt or "csv", click.get_text_stream("stdout"))
+        intake.write_export(observations, fmt or "csv", sys.stdout)
         return
     fmt = fmt or (intake.format_of(output) if output.suffix else "csv")
     count = intake.export_file(observations, fmt, output)

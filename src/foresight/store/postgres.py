@@ -1,8 +1,8 @@
 """The PostgreSQL backend (psycopg 3): a shared log for a team.
 
 Concurrent writers are safe: content keys are unique and inserts skip conflicts, and
-migrations run under a transaction-scoped advisory lock so that first opens from
-several machines at once migrate exactly once. Bulk rows travel by binary COPY into a
+migrations run under an advisory lock so that first opens from several machines at
+once migrate exactly once. Bulk rows travel by binary COPY into a
 temporary table and move across in one INSERT … SELECT.
 """
 
@@ -311,21 +311,27 @@ class PostgresStore(Store):
         check_version(found, known, self.where)
         if found == known:
             return
-        with self.conn.transaction():
-            self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
-            found = self._version()  # another process may have migrated meanwhile
-            check_version(found, known, self.where)
-            self.conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-                "name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
-            )
-            for version, migration in enumerate(self.MIGRATIONS, start=1):
-                if version > found:
-                    migration(self.conn)
-                    self.conn.execute(
-                        "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
-                        (version, migration.__name__),
-                    )
+        # A session lock taken before the transaction, not a transaction lock taken in
+        # it: a transaction that began before another process's migration committed
+        # can still see the old catalog, and would try to create the tables again.
+        self.conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+        try:
+            with self.conn.transaction():
+                found = self._version()  # another process may have migrated meanwhile
+                check_version(found, known, self.where)
+                self.conn.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                    "name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+                )
+                for version, migration in enumerate(self.MIGRATIONS, start=1):
+                    if version > found:
+                        migration(self.conn)
+                        self.conn.execute(
+                            "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
+                            (version, migration.__name__),
+                        )
+        finally:
+            self.conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
 
 
 def _where(url: str) -> str:
