@@ -868,7 +868,9 @@ def write_export(observations: Iterable[Observation], fmt: str, stream: TextIO) 
     """Write observations to a text stream in a format; return how many were written."""
     count = 0
     if fmt == "csv":
-        writer = csv.writer(stream, lineterminator="\n")
+        # RFC 4180 line ends: Python's writer quotes a field holding a lone \r only when
+        # \r is part of the line terminator, and such a field must be quoted to survive.
+        writer = csv.writer(stream, lineterminator="\r\n")
         writer.writerow(EXPORT_FIELDS)
         for obs in observations:
             writer.writerow([_csv_cell(v) for v in export_record(obs).values()])
