@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import json
 import os
 import re
@@ -26,7 +25,7 @@ from typing import Any, TextIO
 from foresight import scales
 from foresight.errors import InputError, Problem
 from foresight.records import Observation
-from foresight.store import NewObservation, Progress
+from foresight.store import NewObservation, Progress, paused_gc
 from foresight.suggest import did_you_mean
 
 FIELDS: tuple[str, ...] = (
@@ -153,6 +152,7 @@ class Checker:
         self._dates: dict[str, dt.date] = {}
         self._strengths: dict[str, float] = {}
         self._tlps: dict[str, str] = {}
+        self._names: dict[str, str] = {}
         self.convert: dict[str, Callable[[Any], Any]] = {
             "indicator": self.indicator,
             "observed_on": self.observed_on,
@@ -299,8 +299,13 @@ class Checker:
     def source(self, raw: Any) -> str:
         """Who or what reported it: required, not blank."""
         if type(raw) is str:
+            known = self._names.get(raw)
+            if known is not None:
+                return known
             text = raw.strip()
             if text and "\x00" not in text:
+                if len(self._names) < _CACHE_LIMIT:
+                    self._names[raw] = text  # sources repeat: keep one copy of each
                 return text
         return _required(_text(raw), "name the source of the report")
 
@@ -370,9 +375,16 @@ class Checker:
 
     def short_text(self, raw: Any) -> str | None:
         """A name on one line, or None when empty."""
+        if type(raw) is str:
+            known = self._names.get(raw)
+            if known is not None:
+                return known
         text = self.optional_text(raw)
-        if text is not None and ("\n" in text or "\r" in text):
-            raise _Bad("must be on one line")
+        if text is not None:
+            if "\n" in text or "\r" in text:
+                raise _Bad("must be on one line")
+            if type(raw) is str and len(self._names) < _CACHE_LIMIT:
+                self._names[raw] = text  # a few analysts sign most rows: keep one copy
         return text
 
     def positive_int(self, raw: Any) -> int | None:
@@ -509,36 +521,52 @@ def read_file(
     """Read and check every row of an import file; raise InputError listing all problems."""
     fmt = format_of(path, fmt)
     label = str(path)
-    text = _read_text(path, label)
     reader = _FileReader(label, Checker(indicators, default_tlp), progress)
-    if fmt == "csv":
-        reader.read_csv(text)
-    elif fmt == "jsonl":
-        reader.read_jsonl(text)
-    else:
-        reader.read_yaml(text)
-    return reader.finish(fmt)
-
-
-def _read_text(path: Path, label: str) -> str:
     try:
-        raw = path.read_bytes()
+        _check_bytes(path, label)
+        # CSV and JSONL are read as a stream: a whole file in memory as text would take
+        # four bytes a character.
+        with paused_gc(), path.open(encoding="utf-8-sig", newline="") as stream:
+            if fmt == "csv":
+                reader.read_csv(stream)
+            elif fmt == "jsonl":
+                reader.read_jsonl(stream)
+            else:
+                reader.read_yaml(stream.read())
+            return reader.finish(fmt)
+    except UnicodeDecodeError:
+        raise _not_utf8(path, label) from None
     except OSError as exc:
         raise InputError(f"cannot read {label}: {exc.strerror or exc}") from None
-    if not raw.strip():
+
+
+def _check_bytes(path: Path, label: str) -> None:
+    """Refuse an empty or binary file before reading it as text."""
+    blank = True
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            if b"\x00" in chunk:
+                raise InputError(
+                    f"{label} is a binary file, not text; export it as UTF-8 CSV, JSONL or YAML"
+                )
+            if blank and not chunk.isspace():
+                blank = False
+    if blank:
         raise InputError(f"{label} is empty; there is nothing to import")
-    if b"\x00" in raw:
-        raise InputError(
-            f"{label} is a binary file, not text; export it as UTF-8 CSV, JSONL or YAML"
-        )
+
+
+def _not_utf8(path: Path, label: str) -> InputError:
+    """The error for a file that is not UTF-8, naming the line of the first bad byte."""
+    raw = path.read_bytes()
     try:
-        return raw.decode("utf-8-sig")
+        raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(
+        return InputError(
             f"{label}:{line}: is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file "
             "with UTF-8 encoding"
-        ) from None
+        )
+    return InputError(f"{label} is not valid UTF-8; save the file with UTF-8 encoding")
 
 
 class _FileReader:
@@ -614,9 +642,9 @@ class _FileReader:
                 )
                 self.problem(line_of(str(key)), f"{item}{key}", f"unknown {noun}", hint)
 
-    def read_csv(self, text: str) -> None:
+    def read_csv(self, stream: TextIO) -> None:
         """Read CSV with a header row naming the columns, in any order."""
-        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        reader = csv.reader(stream, strict=True)
         check, keep = self.checker.check_cells, self.keep
         try:
             header = next(reader, None)
@@ -672,10 +700,11 @@ class _FileReader:
         if self.problems:
             raise self.error()
 
-    def read_jsonl(self, text: str) -> None:
+    def read_jsonl(self, stream: TextIO) -> None:
         """Read one JSON object per line."""
-        # Split on \n only: JSON text may hold U+2028 and friends, which splitlines breaks on.
-        for number, line in enumerate(text.split("\n"), start=1):
+        # The stream splits lines at \n, \r and \r\n only (not at U+2028 and the like,
+        # which JSON strings may hold); raw line breaks cannot occur inside JSON text.
+        for number, line in enumerate(stream, start=1):
             if not line.strip():
                 continue
             try:

@@ -13,7 +13,7 @@ import click
 from foresight.cli.common import DATE, json_option, note, open_workspace, print_json, print_table
 
 if TYPE_CHECKING:
-    from rich.progress import Progress
+    from rich.progress import Progress, TaskID
 
     from foresight.records import Observation
     from foresight.workspace import Workspace
@@ -357,18 +357,16 @@ def import_(
     workspace = open_workspace(ctx)
     who = _analyst(analyst)
     definitions = workspace.definitions
-    with _progress(file) as bar:
+    with _progress(file) as steps:
+        checking = steps.step(f"Checking {file.name}", None)
         batch = intake.read_file(
-            file,
-            definitions.indicators,
-            workspace.config.default_tlp,
-            fmt,
-            _task(bar, f"Checking {file.name}", None),
+            file, definitions.indicators, workspace.config.default_tlp, fmt, checking
         )
         for warning in batch.warnings:
             note(f"Warning: {warning}")
         store = workspace.store
-        result = store.add(batch.rows, who, _task(bar, "Writing", len(batch.rows)), dry_run=dry_run)
+        writing = None if dry_run else steps.step("Writing", len(batch.rows))
+        result = store.add(batch.rows, who, writing, dry_run=dry_run)
     rows = len(batch.rows)
     if dry_run:
         note(
@@ -448,16 +446,44 @@ def _json_record(obs: Observation) -> dict[str, Any]:
     return {"id": record.pop("id"), **record, "retracted": obs.retracted}
 
 
+class _Steps:
+    """The steps of a long command, each with its own progress bar (or none at all)."""
+
+    def __init__(self, bar: Progress | None) -> None:
+        self.bar = bar
+        self.current: TaskID | None = None
+
+    def step(self, description: str, total: int | None) -> Callable[[int], None] | None:
+        """End the current step; start a new one and return what advances it."""
+        bar = self.bar
+        if bar is None:
+            return None
+        self.finish()
+        task = self.current = bar.add_task(description, total=total)
+
+        def advance(count: int) -> None:
+            bar.advance(task, count)
+
+        return advance
+
+    def finish(self) -> None:
+        """Mark the current step as done: its bar full, its clock stopped."""
+        if self.bar is not None and self.current is not None:
+            done = self.bar.tasks[self.current].completed
+            self.bar.update(self.current, total=done, completed=done)
+            self.bar.stop_task(self.current)
+
+
 @contextmanager
-def _progress(file: Path) -> Iterator[Progress | None]:
-    """A progress bar on stderr for a big file or a watching human; None otherwise."""
+def _progress(file: Path) -> Iterator[_Steps]:
+    """Progress bars on stderr for a big file or a watching human; silent otherwise."""
     terminal = sys.stderr.isatty()
     try:
         size = file.stat().st_size
     except OSError:
         size = 0
     if not (terminal or size >= BIG_FILE):
-        yield None
+        yield _Steps(None)
         return
     from rich.console import Console
     from rich.progress import (
@@ -469,26 +495,13 @@ def _progress(file: Path) -> Iterator[Progress | None]:
     )
 
     console = Console(file=sys.stderr)
-    with Progress(
+    columns = (
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=console,
-        transient=terminal,
-    ) as bar:
-        yield bar
-
-
-def _task(
-    bar: Progress | None, description: str, total: int | None
-) -> Callable[[int], None] | None:
-    """A callback advancing a new task of the bar, or None without a bar."""
-    if bar is None:
-        return None
-    task = bar.add_task(description, total=total)
-
-    def advance(count: int) -> None:
-        bar.advance(task, count)
-
-    return advance
+    )
+    with Progress(*columns, console=console, transient=terminal) as bar:
+        steps = _Steps(bar)
+        yield steps
+        steps.finish()

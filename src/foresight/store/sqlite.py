@@ -32,7 +32,11 @@ LOOKUP_CHUNK = 500
 
 
 def m001_initial(conn: sqlite3.Connection) -> None:
-    """Create the observations and retractions tables, append-only."""
+    """Create the observations and retractions tables, append-only.
+
+    No index on indicator or date: readers take the whole log (or scan it in well under
+    a second), while every index slows each import.
+    """
     statements = [
         """CREATE TABLE observations (
             id INTEGER PRIMARY KEY,
@@ -52,7 +56,6 @@ def m001_initial(conn: sqlite3.Connection) -> None:
             amends INTEGER REFERENCES observations (id),
             content_key BLOB NOT NULL UNIQUE
         )""",
-        "CREATE INDEX observations_by_indicator ON observations (indicator, observed_on)",
         """CREATE TABLE retractions (
             observation_id INTEGER PRIMARY KEY REFERENCES observations (id),
             retracted_at TEXT NOT NULL,
@@ -85,6 +88,9 @@ class SQLiteStore(Store):
             raise StoreError(f"cannot open the log at {self.path}: {exc}") from None
         try:
             with self._errors():
+                # Only takes effect when the file is new: bigger pages make the content
+                # key index shallower, and a large import a quarter faster.
+                self.conn.execute("PRAGMA page_size = 16384")
                 self.conn.execute("PRAGMA foreign_keys = ON")
                 # 64 MiB of page cache (the default is 2): a big import touches the content
                 # key index all over, and spilling it mid-transaction halves the speed.
@@ -170,22 +176,28 @@ class SQLiteStore(Store):
         return value.isoformat()
 
     def _encode_time(self, value: dt.datetime) -> str:
-        return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+        if value.tzinfo is not dt.UTC:
+            value = value.astimezone(dt.UTC)
+        return value.isoformat(timespec="microseconds")
 
     def _insert(self, records: list[tuple[Any, ...]], explicit_ids: bool) -> dict[bytes, int]:
         # Under BEGIN IMMEDIATE no one else writes, and a new row's id is the maximum
         # plus one (rows are never deleted), so the rows above the old maximum are
-        # exactly the ones this insert added. Plain INTEGER PRIMARY KEY rather than
-        # AUTOINCREMENT: the latter spends an id on every skipped duplicate.
+        # exactly the ones this insert added, in order. Plain INTEGER PRIMARY KEY rather
+        # than AUTOINCREMENT: the latter spends an id on every skipped duplicate.
         before = self.conn.execute("SELECT coalesce(max(id), 0) FROM observations").fetchone()[0]
+        changes = self.conn.total_changes
         self.conn.executemany(
             f"INSERT INTO observations ({COLUMNS}) VALUES ({', '.join('?' * 16)}) "
             "ON CONFLICT (content_key) DO NOTHING",
             records,
         )
+        keys = [record[-1] for record in records]
         if explicit_ids:
             # Only into an empty log, with no repeated content: every record went in.
-            return {record[-1]: record[0] for record in records}
+            return dict(zip(keys, (record[0] for record in records), strict=True))
+        if self.conn.total_changes - changes == len(records):
+            return dict(zip(keys, range(before + 1, before + 1 + len(records)), strict=True))
         rows = self.conn.execute(
             "SELECT id, content_key FROM observations WHERE id > ? ORDER BY id", (before,)
         )
