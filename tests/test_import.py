@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import json
 import shlex
+from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from foresight.store import open_store
+from foresight import intake
+from foresight.store import NewObservation, open_store
 
 if TYPE_CHECKING:
     from conftest import Run, Stores
@@ -426,3 +428,9 @@ def test_a_big_import_crosses_chunks(run: Run, db_url: str, tmp_path: Path) -> N
         assert store.count(include_retracted=False) == 44_955
     again = run("import", str(path))
     assert "nothing new: all 45000 rows are already in the log" in again.stderr
+
+
+def test_row_order_follows_new_observation() -> None:
+    names = [f.name for f in fields(NewObservation)]
+    assert [{"id": "origin_id"}.get(key, key) for key in intake.ROW_ORDER] == names
+    assert set(intake.ROW_ORDER) == set(intake.EXPORT_FIELDS)

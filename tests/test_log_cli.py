@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -294,6 +295,7 @@ def test_export_to_a_file(run: Run, log_ws: Path) -> None:
     lines = target.read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["id"] for line in lines] == [1, 2]
     assert sorted(p.name for p in target.parent.iterdir()) == ["log.jsonl"]  # no temp files
+    assert target.stat().st_mode & 0o777 == 0o666 & ~_umask()
 
     current = run("export", "--current", "--output", str(log_ws / "current.csv"))
     assert current.exit_code == 0, current.output
@@ -343,3 +345,9 @@ def test_every_command_has_help_with_an_example(command: str) -> None:
     result = CliRunner().invoke(cli, [command, "--help"])
     assert result.exit_code == 0, result.output
     assert "Example:" in result.output
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask

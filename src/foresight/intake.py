@@ -70,8 +70,8 @@ PROGRESS_STEP = 10_000
 CLOCK_SLACK = dt.timedelta(minutes=5)
 
 _BOOLEANS: dict[str, bool] = {
-    **dict.fromkeys(("", "false", "no", "0", "n", "f"), False),
-    **dict.fromkeys(("true", "yes", "1", "y", "t"), True),
+    **dict.fromkeys(("", "false", "no", "0"), False),
+    **dict.fromkeys(("true", "yes", "1"), True),
 }
 _RELIABILITY: dict[str, str] = {
     **{grade: grade for grade in scales.RELIABILITY},
@@ -524,8 +524,8 @@ def read_file(
     reader = _FileReader(label, Checker(indicators, default_tlp), progress)
     try:
         _check_bytes(path, label)
-        # CSV and JSONL are read as a stream: a whole file in memory as text would take
-        # four bytes a character.
+        # CSV and JSONL are read as a stream, not as one string: a million-row file is
+        # then never in memory whole, only its checked rows are.
         with paused_gc(), path.open(encoding="utf-8-sig", newline="") as stream:
             if fmt == "csv":
                 reader.read_csv(stream)
@@ -930,11 +930,19 @@ def export_file(observations: Iterable[Observation], fmt: str, path: Path) -> in
             count = write_export(observations, fmt, stream)
             stream.flush()
             os.fsync(stream.fileno())
+        os.chmod(temp, _file_mode())  # mkstemp makes it private; give it the usual mode
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
     return count
+
+
+def _file_mode() -> int:
+    """The mode a new file gets under the current umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def _iso(value: dt.datetime) -> str:

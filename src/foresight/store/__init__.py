@@ -472,4 +472,5 @@ __all__ = [
     "Store",
     "content_key",
     "open_store",
+    "paused_gc",
 ]

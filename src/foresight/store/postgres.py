@@ -134,7 +134,9 @@ class PostgresStore(Store):
         try:
             with self._errors():
                 self.conn.execute("SET TIME ZONE 'UTC'")
-                self.conn.execute(f"SET lock_timeout = {round(timeout * 1000)}")
+                self.conn.execute(
+                    "SELECT set_config('lock_timeout', %s, false)", (f"{round(timeout * 1000)}ms",)
+                )
                 self._migrate()
         except BaseException:
             self.conn.close()
