@@ -328,3 +328,43 @@ def test_an_unreachable_postgres_server_is_a_clear_error() -> None:
 def test_other_url_schemes_are_refused() -> None:
     with pytest.raises(StoreError, match="cannot open a 'mysql://' database"):
         open_store("mysql://localhost/x")
+
+
+def test_engine_rows_are_the_observations_that_count(store: Store) -> None:
+    def at(day: int) -> dt.datetime:
+        return dt.datetime(2021, 9, day, 12, tzinfo=dt.UTC)
+
+    store.add(
+        [
+            new("kept", recorded_at=at(1), tlp="RED", event="e1", absent=True, strength=0.3),
+            new("retracted later", recorded_at=at(1), retracted_at=at(10)),
+            new("recorded later", recorded_at=at(20), credibility=5),
+        ],
+        "x",
+    )
+    store.add([new("retracted now")], "x")
+    store.retract(4, "why", "x")
+    everything = store.observations()
+    for known_on in (None, dt.date(2021, 9, 5), dt.date(2021, 9, 10), dt.date(2021, 9, 25)):
+        expected = [
+            (
+                o.id,
+                o.indicator,
+                o.observed_on,
+                o.absent,
+                o.strength,
+                o.reliability,
+                o.credibility,
+                o.event,
+            )
+            for o in everything
+            if (o.known_on(known_on) if known_on else not o.retracted)
+        ]
+        rows = store.engine_rows(known_on=known_on)
+        normalised = [
+            (r[0], r[1], dt.date.fromisoformat(str(r[2])), bool(r[3]), *r[4:]) for r in rows
+        ]
+        assert normalised == expected, known_on
+    assert [r[0] for r in store.engine_rows(known_on=dt.date(2021, 9, 5))] == [1, 2]
+    assert [r[0] for r in store.engine_rows()] == [1, 3]
+    assert [r[0] for r in store.engine_rows(tlps=["GREEN", "AMBER"])] == [3]

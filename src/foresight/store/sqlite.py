@@ -150,6 +150,32 @@ class SQLiteStore(Store):
         with self._errors():
             return [decode(row) for row in self.conn.execute(sql, params)]
 
+    def engine_rows(
+        self, *, known_on: dt.date | None = None, tlps: Collection[str] | None = None
+    ) -> list[tuple[Any, ...]]:
+        """Return compact rows of the observations that count, for Engine.from_rows."""
+        where: list[str] = []
+        params: list[Any] = []
+        if known_on is None:
+            where.append("r.observation_id IS NULL")
+        else:
+            # Timestamps are ISO text in UTC, so their first ten characters are the day.
+            day = known_on.isoformat()
+            where.append("substr(o.recorded_at, 1, 10) <= ?")
+            where.append("(r.observation_id IS NULL OR substr(r.retracted_at, 1, 10) > ?)")
+            params += [day, day]
+        if tlps is not None:
+            where.append(f"o.tlp IN ({', '.join('?' * len(tlps))})")
+            params.extend(tlps)
+        sql = (
+            "SELECT o.id, o.indicator, o.observed_on, o.absent, o.strength, o.reliability, "
+            "o.credibility, o.event FROM observations o "
+            "LEFT JOIN retractions r ON r.observation_id = o.id "
+            f"WHERE {' AND '.join(where)} ORDER BY o.id"
+        )
+        with self._errors():
+            return self.conn.execute(sql, params).fetchall()
+
     # -- backend primitives ---------------------------------------------------------
 
     @contextmanager
