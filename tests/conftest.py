@@ -7,6 +7,7 @@ PostgreSQL cases are skipped, except under CI (env CI set), where they fail inst
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -67,18 +68,26 @@ def log_ws(tmp_path: Path) -> Path:
     return root
 
 
+@functools.cache
+def _pg_server() -> tuple[str | None, str]:
+    """The test server's URL, or None and why it cannot be used (asked once a session)."""
+    url = os.environ.get("FORESIGHT_TEST_PG")
+    if not url:
+        return None, "FORESIGHT_TEST_PG is not set"
+    import psycopg
+
+    try:
+        with psycopg.connect(url, connect_timeout=3):
+            return url, ""
+    except psycopg.Error as exc:
+        return None, f"cannot connect to FORESIGHT_TEST_PG: {exc}"
+
+
 def _pg_admin_url() -> str:
     """The test server's URL, or skip (fail under CI) when it is not there."""
-    url = os.environ.get("FORESIGHT_TEST_PG")
-    problem = "FORESIGHT_TEST_PG is not set"
+    url, problem = _pg_server()
     if url:
-        import psycopg
-
-        try:
-            with psycopg.connect(url, connect_timeout=3):
-                return url
-        except psycopg.Error as exc:
-            problem = f"cannot connect to FORESIGHT_TEST_PG: {exc}"
+        return url
     if os.environ.get("CI"):
         pytest.fail(f"PostgreSQL tests must run under CI, but {problem}")
     pytest.skip(f"PostgreSQL tests skipped: {problem}")

@@ -103,6 +103,11 @@ BAD_FILES: list[tuple[str, str | bytes, list[str]]] = [
         ],
     ),
     (
+        "unnamed.csv",
+        HEADER.replace("\n", ",\n") + GOOD.replace("\n", ",\n"),
+        ["unnamed.csv:1: column 6 has no name (name it, or remove the empty column)"],
+    ),
+    (
         "twice.csv",
         "indicator,observed_on,source,source,reliability,credibility\n",
         ["twice.csv:1: source: the column appears twice"],

@@ -684,11 +684,15 @@ class _FileReader:
 
     def _check_header(self, columns: list[str], line: int) -> None:
         seen: set[str] = set()
-        for name in columns:
-            if name in seen:
+        for number, name in enumerate(columns, start=1):
+            if not name:
+                self.problem(
+                    line, "", f"column {number} has no name", "name it, or remove the empty column"
+                )
+            elif name in seen:
                 raise self.fail(line, name, "the column appears twice", "keep only one")
             seen.add(name)
-        self.unknown_keys(columns, lambda name: line, noun="column")
+        self.unknown_keys([name for name in columns if name], lambda name: line, noun="column")
         for name in REQUIRED:
             if name not in seen:
                 self.problem(
