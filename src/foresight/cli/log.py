@@ -22,7 +22,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("csv", "jsonl", "yaml")  # intake.FORMATS, repeated to keep start-up light
 # Files from this size on show a progress bar even when stderr is not a terminal.
 BIG_FILE = 16 * 1024 * 1024
-STRENGTH_WORDS = {1.0: "strong", 0.6: "moderate", 0.3: "weak"}
 
 
 def _observation_options(amending: bool) -> Callable[[F], F]:
@@ -195,6 +194,8 @@ def log(
       foresight log --since 2021-09-01 --scenario renewed-civil-war
       foresight log --all --json
     """
+    from foresight import scales
+
     workspace = open_workspace(ctx)
     indicators = _indicator_filter(workspace, indicator_id, scenario_id)
     observations = workspace.store.observations(
@@ -210,6 +211,7 @@ def log(
             else "The log is empty. Add one with 'foresight observe' or 'foresight import'."
         )
         return
+    words = {value: word for word, value in scales.STRENGTH.items()}
     columns = [
         "id",
         "observed on",
@@ -232,7 +234,7 @@ def log(
             obs.indicator,
             "absent" if obs.absent else "observed",
             f"{obs.reliability}{obs.credibility}",
-            STRENGTH_WORDS.get(obs.strength, f"{obs.strength:g}"),
+            words.get(obs.strength, f"{obs.strength:g}"),
             obs.tlp,
             obs.source,
             obs.note,
