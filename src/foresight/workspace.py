@@ -104,15 +104,30 @@ class Workspace:
 
         return open_store(self.db_url)
 
-    def engine(self, *, known_on: dt.date | None = None, audience: str | None = None) -> Engine:
-        """An engine over the definitions and the log (only what audience may see)."""
+    def engine(
+        self,
+        *,
+        known_on: dt.date | None = None,
+        audience: str | None = None,
+        explain: bool = False,
+    ) -> Engine:
+        """An engine over the definitions and the log (only what audience may see).
+
+        Without explain, the store hands over compact rows, filtered in SQL: the fast path
+        for status, favoured and history. Explanations need the full observations."""
         from foresight import scales
         from foresight.engine import Engine
 
-        observations = self.store.observations()
+        tlps = None
         if audience is not None:
             limit = scales.tlp_rank(audience)
-            observations = [o for o in observations if scales.tlp_rank(o.tlp) <= limit]
+            tlps = [level for level in scales.TLP_LEVELS if scales.tlp_rank(level) <= limit]
+        if not explain:
+            rows = self.store.engine_rows(known_on=known_on, tlps=tlps)
+            return Engine.from_rows(self.definitions, rows)
+        observations = self.store.observations()
+        if tlps is not None:
+            observations = [o for o in observations if o.tlp in tlps]
         return Engine(self.definitions, observations, known_on=known_on)
 
     @property

@@ -59,8 +59,14 @@ def status(ctx: click.Context, as_of: dt.date | None, as_json: bool) -> None:
         f"Scenarios as of {day}",
         ["scenario", "title", "probability", "estimative", "30 days", "prior"],
         [
-            (r.id, r.title, percent(r.probability), r.estimative, signed_points(r.change_30d),
-             percent(r.prior))
+            (
+                r.id,
+                r.title,
+                percent(r.probability),
+                r.estimative,
+                signed_points(r.change_30d),
+                percent(r.prior),
+            )
             for r in result.rows
         ],
         justify=["left", "left", "right", "left", "right", "right"],
@@ -120,69 +126,80 @@ def explain(
     sid = _scenario_id(workspace, scenario_id)
     day = as_of or dt.date.today()
     yardstick = workspace.config.yardstick
-    explanation = workspace.engine().explain(sid, day)
+    explanation = workspace.engine(explain=True).explain(sid, day)
     result = explanation.result
     contributions = explanation.contributions[: limit or None]
     if as_json:
-        print_json({
-            "as_of": day.isoformat(),
-            "scenario": sid,
-            "title": result.scenario.title,
-            "prior": result.prior,
-            "probability": round(result.probability, 6),
-            "estimative": scales.estimative(result.probability, yardstick),
-            "log_ratio": round(result.log_ratio, 6),
-            "contributions": [
-                {
-                    "observation": c.observation.id,
-                    "indicator": c.observation.indicator,
-                    "observed_on": c.observation.observed_on.isoformat(),
-                    "absent": c.observation.absent,
-                    "grading": f"{c.observation.reliability}{c.observation.credibility}",
-                    "source": c.observation.source,
-                    "ratio": round(c.ratio, 6),
-                    "trust": round(c.trust, 6),
-                    "decay": round(c.decay, 6),
-                    "rank": c.rank,
-                    "log_odds": round(c.log_odds, 6),
-                    "points": round(100 * c.points, 4),
-                }
-                for c in contributions
-            ],
-            "repeats": explanation.repeats,
-            "signposts": [
-                {
-                    "indicator": s.indicator.id,
-                    "title": s.indicator.title,
-                    "if": "absent" if s.absent else "observed",
-                    "ratio": round(s.ratio, 6),
-                    "probability_if_seen": round(s.probability_if_seen, 6),
-                }
-                for s in explanation.signposts
-            ],
-            "overdue": [
-                {"indicator": i.id, "title": i.title, "expected_by": i.expected_by.isoformat()}
-                for i in explanation.overdue
-                if i.expected_by
-            ],
-        })
+        print_json(
+            {
+                "as_of": day.isoformat(),
+                "scenario": sid,
+                "title": result.scenario.title,
+                "prior": result.prior,
+                "probability": round(result.probability, 6),
+                "estimative": scales.estimative(result.probability, yardstick),
+                "log_ratio": round(result.log_ratio, 6),
+                "contributions": [
+                    {
+                        "observation": c.observation.id,
+                        "indicator": c.observation.indicator,
+                        "observed_on": c.observation.observed_on.isoformat(),
+                        "absent": c.observation.absent,
+                        "grading": f"{c.observation.reliability}{c.observation.credibility}",
+                        "source": c.observation.source,
+                        "ratio": round(c.ratio, 6),
+                        "trust": round(c.trust, 6),
+                        "decay": round(c.decay, 6),
+                        "rank": c.rank,
+                        "log_odds": round(c.log_odds, 6),
+                        "points": round(100 * c.points, 4),
+                    }
+                    for c in contributions
+                ],
+                "repeats": explanation.repeats,
+                "signposts": [
+                    {
+                        "indicator": s.indicator.id,
+                        "title": s.indicator.title,
+                        "if": "absent" if s.absent else "observed",
+                        "ratio": round(s.ratio, 6),
+                        "probability_if_seen": round(s.probability_if_seen, 6),
+                    }
+                    for s in explanation.signposts
+                ],
+                "overdue": [
+                    {"indicator": i.id, "title": i.title, "expected_by": i.expected_by.isoformat()}
+                    for i in explanation.overdue
+                    if i.expected_by
+                ],
+            }
+        )
         return
     phrase = scales.estimative(result.probability, yardstick)
     click.echo(f"{result.scenario.title} ({sid}) as of {day}")
-    click.echo(f"  Prior {percent(result.prior)} set on {result.scenario.prior_set_on}: "
-               f"{result.scenario.prior_rationale}")
-    click.echo(f"  Now {percent(result.probability)} ({phrase}); evidence log-odds "
-               f"{result.log_ratio:+.3f}")
+    click.echo(
+        f"  Prior {percent(result.prior)} set on {result.scenario.prior_set_on}: "
+        f"{result.scenario.prior_rationale}"
+    )
+    click.echo(
+        f"  Now {percent(result.probability)} ({phrase}); evidence log-odds {result.log_ratio:+.3f}"
+    )
     if contributions:
         print_table(
             "Observations that moved it (strongest first)",
             ["id", "date", "indicator", "seen", "grading", "trust", "decay", "log-odds", "pp"],
             [
-                (c.observation.id, c.observation.observed_on, c.observation.indicator,
-                 "absent" if c.observation.absent else "observed",
-                 f"{c.observation.reliability}{c.observation.credibility}",
-                 f"{c.trust:.2f}", f"{c.decay:.2f}", f"{c.log_odds:+.3f}",
-                 f"{100 * c.points:+.1f}")
+                (
+                    c.observation.id,
+                    c.observation.observed_on,
+                    c.observation.indicator,
+                    "absent" if c.observation.absent else "observed",
+                    f"{c.observation.reliability}{c.observation.credibility}",
+                    f"{c.trust:.2f}",
+                    f"{c.decay:.2f}",
+                    f"{c.log_odds:+.3f}",
+                    f"{100 * c.points:+.1f}",
+                )
                 for c in contributions
             ],
             justify=["right", "left", "left", "left", "left", "right", "right", "right", "right"],
@@ -196,8 +213,12 @@ def explain(
             "Signposts not yet seen (strongest first)",
             ["indicator", "if", "ratio", "would give"],
             [
-                (s.indicator.id, "absent" if s.absent else "observed", f"×{s.ratio:.2f}",
-                 percent(s.probability_if_seen))
+                (
+                    s.indicator.id,
+                    "absent" if s.absent else "observed",
+                    f"×{s.ratio:.2f}",
+                    percent(s.probability_if_seen),
+                )
                 for s in explanation.signposts[:10]
             ],
         )
@@ -252,17 +273,21 @@ def history(
         raise click.UsageError(f"--from {start} is after --to {end}")
     path = engine.path(steps(start, end, step))
     if as_json:
-        print_json({
-            "step": step,
-            "from": start.isoformat(),
-            "to": end.isoformat(),
-            "scenarios": ids,
-            "points": [
-                {"date": a.as_of.isoformat(),
-                 "probabilities": {sid: round(a.probability(sid), 6) for sid in ids}}
-                for a in path
-            ],
-        })
+        print_json(
+            {
+                "step": step,
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "scenarios": ids,
+                "points": [
+                    {
+                        "date": a.as_of.isoformat(),
+                        "probabilities": {sid: round(a.probability(sid), 6) for sid in ids},
+                    }
+                    for a in path
+                ],
+            }
+        )
         return
     print_table(
         f"Probability by {step}",
