@@ -41,7 +41,7 @@ def test_version_and_help_do_not_import_heavy_modules() -> None:
         "print(','.join(heavy))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.rstrip("\n").splitlines()[-1] == ""
+    assert out.stdout.splitlines()[-1] == ""
 
 
 def test_a_mistyped_command_suggests_the_right_one() -> None:
