@@ -91,6 +91,9 @@ def note(message: str) -> None:
     click.echo(message, err=True)
 
 
+RICH_ROWS = 500  # beyond this, rich's layout costs seconds: print plain aligned columns
+
+
 def print_table(
     title: str | None,
     columns: Sequence[str],
@@ -99,6 +102,10 @@ def print_table(
     justify: Sequence[str] | None = None,
 ) -> None:
     """Print a table on stdout (plain when piped or NO_COLOR is set)."""
+    cells = [["" if cell is None else str(cell) for cell in row] for row in rows]
+    if len(cells) > RICH_ROWS:
+        _plain_table(title, columns, cells, justify)
+        return
     from rich.console import Console
     from rich.table import Table
 
@@ -110,10 +117,32 @@ def print_table(
     )
     table = Table(title=title, title_justify="left", show_lines=False)
     for i, column in enumerate(columns):
-        table.add_column(column, justify=(justify[i] if justify else "left"), overflow="fold")  # type: ignore[arg-type]
-    for row in rows:
-        table.add_row(*("" if cell is None else str(cell) for cell in row))
+        align = justify[i] if justify else "left"
+        table.add_column(column, justify=align, overflow="fold")  # type: ignore[arg-type]
+    for row in cells:
+        table.add_row(*row)
     console.print(table)
+
+
+def _plain_table(
+    title: str | None,
+    columns: Sequence[str],
+    cells: list[list[str]],
+    justify: Sequence[str] | None,
+) -> None:
+    widths = [max(len(columns[i]), *(len(row[i]) for row in cells)) for i in range(len(columns))]
+    right = [bool(justify) and justify[i] == "right" for i in range(len(columns))]  # type: ignore[index]
+
+    def line(values: Sequence[str]) -> str:
+        parts = [
+            v.rjust(w) if r else v.ljust(w) for v, w, r in zip(values, widths, right, strict=True)
+        ]
+        return "  ".join(parts).rstrip()
+
+    out = [title] if title else []
+    out += [line(columns), "  ".join("-" * w for w in widths)]
+    out += [line(row) for row in cells]
+    click.echo("\n".join(out))
 
 
 def percent(value: float, digits: int = 1) -> str:

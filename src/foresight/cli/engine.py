@@ -105,7 +105,9 @@ def favoured(ctx: click.Context, as_of: dt.date | None, limit: int, as_json: boo
 @click.command()
 @click.argument("scenario_id", metavar="SCENARIO")
 @as_of_option
-@click.option("--limit", default=0, help="Show at most this many observations (0: all).")
+@click.option(
+    "--limit", default=20, show_default=True, help="Show at most this many observations (0: all)."
+)
 @json_option
 @click.pass_context
 def explain(
@@ -206,6 +208,9 @@ def explain(
         )
     else:
         click.echo("  No observation moves it yet.")
+    hidden = len(explanation.contributions) - len(contributions)
+    if hidden:
+        click.echo(f"  … and {hidden} more (--limit 0 shows all).")
     if explanation.repeats:
         click.echo(f"  {explanation.repeats} further report(s) repeat events already counted.")
     if explanation.signposts:
