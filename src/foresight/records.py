@@ -1,4 +1,4 @@
-"""Records read from the observation store: what the engine, the CLI and reports consume.
+"""Records read from the store, observations and resolutions: what engine, CLI and reports use.
 
 Plain frozen dataclasses (not pydantic) because a team's log holds millions of them.
 """
@@ -6,6 +6,7 @@ Plain frozen dataclasses (not pydantic) because a team's log holds millions of t
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -42,3 +43,51 @@ class Observation:
         if self.recorded_at.date() > day:
             return False
         return self.retracted_at is None or self.retracted_at.date() > day
+
+
+OUTCOMES: tuple[str, ...] = ("happened", "did-not-happen", "void")
+"""How a scenario can resolve; a void question (its premise fell away) is not scored."""
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """How a scenario turned out, logged by an analyst, with its audit trail."""
+
+    id: int
+    scenario: str
+    outcome: str  # one of OUTCOMES
+    resolved_on: dt.date  # the day the outcome was settled
+    source: str
+    note: str
+    analyst: str
+    recorded_at: dt.datetime  # UTC, set by the tool
+    retracted_at: dt.datetime | None = None
+    retracted_by: str | None = None
+    retraction_reason: str | None = None
+
+    @property
+    def retracted(self) -> bool:
+        """Whether the resolution has been retracted (at any time)."""
+        return self.retracted_at is not None
+
+    @property
+    def happened(self) -> bool | None:
+        """True or False for a scored outcome, None for a void one."""
+        return None if self.outcome == "void" else self.outcome == "happened"
+
+    def known_on(self, day: dt.date) -> bool:
+        """Whether the resolution had been recorded, and not yet retracted, by the end of day."""
+        if self.recorded_at.date() > day:
+            return False
+        return self.retracted_at is None or self.retracted_at.date() > day
+
+
+def current_resolutions(
+    resolutions: Iterable[Resolution], as_of: dt.date | None = None
+) -> dict[str, Resolution]:
+    """Each scenario's current (not retracted) resolution, settled on or before as_of."""
+    return {
+        r.scenario: r
+        for r in resolutions
+        if not r.retracted and (as_of is None or r.resolved_on <= as_of)
+    }

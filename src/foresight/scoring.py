@@ -8,30 +8,48 @@ Scores are oriented so that lower is better:
 - Logarithmic score: mean of -ln(probability given to what happened).
 The Brier decomposition (Murphy 1973, with Stephenson et al. 2008's within-bin term so that
 the parts add up exactly): brier = reliability - resolution + uncertainty + within_bin.
+
+The indicator audit looks at the evidence dated up to the resolution date and recorded by
+the day the resolution was recorded: evidence logged after the outcome was settled is
+hindsight and takes no part, evidence logged late but before that does.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
 
-from foresight.engine import Engine
+from foresight.engine import Assessment, Engine
+from foresight.errors import InputError, UnknownIdError
 from foresight.loader import Definitions
-from foresight.records import Observation
+from foresight.models import Scenario
+from foresight.records import Observation, Resolution, current_resolutions
 from foresight.summary import steps
 
 BINS = 10
+VERDICTS: tuple[str, ...] = ("misled", "missed", "right", "silent")  # the audit's order
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """A scenario's settled outcome."""
+    """A scenario's settled outcome.
+
+    recorded_on: the day the outcome was logged, if later than `on`; the audit then also
+    counts evidence recorded late, up to that day.
+    """
 
     scenario: str
     happened: bool
     on: dt.date
+    recorded_on: dt.date | None = None
+
+    @property
+    def known_on(self) -> dt.date:
+        """The last day whose records the audit may use."""
+        return max(self.on, self.recorded_on or self.on)
 
 
 @dataclass(frozen=True)
@@ -52,6 +70,7 @@ class PathScore:
     even_log_score: float
     mean_probability: float
     crossed_half_on: dt.date | None  # first date above 50% that stayed above
+    late: int = 0  # observations dated by the last date but recorded after it: never replayed
 
 
 @dataclass(frozen=True)
@@ -91,12 +110,126 @@ class AuditRow:
 
 @dataclass(frozen=True)
 class Scorecard:
-    """Every resolved scenario's scores, the overall calibration and the indicator audit."""
+    """Every resolved scenario's scores, the overall calibration and the indicator audit.
+
+    outcomes: every scored outcome, also those whose window held no date (no path);
+    void: resolutions that voided the question, listed but not scored; unknown:
+    resolutions of scenarios the definitions no longer have.
+    """
 
     paths: list[PathScore]
     decomposition: Decomposition | None
     calibration: list[CalibrationBin]
     audit: list[AuditRow] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+    void: list[Resolution] = field(default_factory=list)
+    unknown: list[Resolution] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        """Whether no scenario is resolved at all (void ones included)."""
+        return not self.outcomes and not self.void
+
+    @property
+    def late(self) -> int:
+        """Observations that were never replayed because they were recorded too late."""
+        return sum(path.late for path in self.paths)
+
+    def as_json(self) -> dict[str, Any]:
+        """The `scorecard --json` document."""
+        paths = {path.scenario: path for path in self.paths}
+        entries = [
+            _path_json(
+                o.scenario,
+                "happened" if o.happened else "did-not-happen",
+                o.on,
+                paths.get(o.scenario),
+            )
+            for o in self.outcomes
+        ]
+        entries += [_path_json(r.scenario, "void", r.resolved_on, None) for r in self.void]
+        entries.sort(key=lambda entry: entry["id"])
+        parts = self.decomposition
+        return {
+            "scenarios": entries,
+            "overall": None
+            if parts is None
+            else {
+                "forecasts": sum(len(p.forecasts) for p in self.paths),
+                "brier": _r(parts.brier),
+                "reliability": _r(parts.reliability),
+                "resolution": _r(parts.resolution),
+                "uncertainty": _r(parts.uncertainty),
+                "within_bin": _r(parts.within_bin),
+            },
+            "calibration": [
+                {
+                    "low": b.low,
+                    "high": b.high,
+                    "count": b.count,
+                    "mean_forecast": _r(b.mean_forecast),
+                    "observed_frequency": _r(b.observed_frequency),
+                }
+                for b in self.calibration
+            ],
+            "audit": [
+                {
+                    "indicator": row.indicator,
+                    "scenario": row.scenario,
+                    "verdict": row.verdict,
+                    "reason": row.reason,
+                    "observed": row.observed,
+                    "absent": row.absent,
+                    "log_odds": _r(row.log_odds),
+                }
+                for row in self.audit
+            ],
+        }
+
+
+def _r(value: float) -> float:
+    return round(value, 6)
+
+
+def _path_json(
+    scenario: str, word: str, resolved_on: dt.date, path: PathScore | None
+) -> dict[str, Any]:
+    """One resolved scenario in the scorecard document; scores are null when not scored."""
+    entry: dict[str, Any] = {
+        "id": scenario,
+        "outcome": word,
+        "resolved_on": resolved_on.isoformat(),
+        "steps": 0,
+        "brier": None,
+        "log_score": None,
+        "mean_probability": None,
+        "crossed_half_on": None,
+        "late_observations": 0,
+        "path": [],
+    }
+    if path is None:
+        return entry
+    entry.update(
+        steps=len(path.dates),
+        brier={
+            "forecast": _r(path.brier),
+            "prior": _r(path.prior_brier),
+            "even": _r(path.even_brier),
+        },
+        log_score={
+            "forecast": _r(path.log_score),
+            "prior": _r(path.prior_log_score),
+            "even": _r(path.even_log_score),
+        },
+        mean_probability=_r(path.mean_probability),
+        crossed_half_on=path.crossed_half_on.isoformat() if path.crossed_half_on else None,
+        late_observations=path.late,
+        path=[
+            {"date": day.isoformat(), "probability": _r(p)}
+            for day, p in zip(path.dates, path.forecasts, strict=True)
+        ],
+    )
+    return entry
 
 
 def brier(forecasts: Sequence[float], happened: bool) -> float:
@@ -143,17 +276,33 @@ def decompose(
     return Decomposition(total, reliability, resolution, uncertainty, within), table
 
 
+class Replayer:
+    """Assessments as known on each date, each date computed once and shared by scenarios."""
+
+    def __init__(self, definitions: Definitions, observations: Sequence[Observation]) -> None:
+        self.definitions = definitions
+        self.observations = observations
+        self._done: dict[dt.date, Assessment] = {}
+
+    def at(self, day: dt.date) -> Assessment:
+        """Every scenario's probability at day, from what was recorded by the end of day."""
+        found = self._done.get(day)
+        if found is None:
+            engine = Engine(self.definitions, self.observations, known_on=day)
+            found = self._done[day] = engine.assess(day)
+        return found
+
+
 def replay(
     definitions: Definitions,
     observations: Sequence[Observation],
     scenario_id: str,
     dates: Sequence[dt.date],
+    replayer: Replayer | None = None,
 ) -> list[float]:
     """The scenario's forecast at each date, as known on that date."""
-    return [
-        Engine(definitions, observations, known_on=day).assess(day).probability(scenario_id)
-        for day in dates
-    ]
+    replayer = replayer or Replayer(definitions, observations)
+    return [replayer.at(day).probability(scenario_id) for day in dates]
 
 
 def score_path(
@@ -163,6 +312,7 @@ def score_path(
     start: dt.date | None = None,
     end: dt.date | None = None,
     step: str = "month",
+    replayer: Replayer | None = None,
 ) -> PathScore | None:
     """Replay one resolved scenario and score it; None when the window holds no date."""
     scenario = definitions.scenarios[outcome.scenario]
@@ -171,9 +321,18 @@ def score_path(
     dates = steps(first, last, step)
     if not dates:
         return None
-    forecasts = replay(definitions, observations, outcome.scenario, dates)
+    forecasts = replay(definitions, observations, outcome.scenario, dates, replayer)
     prior = [scenario.prior] * len(dates)
     even = [0.5] * len(dates)
+    watched = {i.id for i in definitions.indicators_for(outcome.scenario)}
+    late = sum(
+        1
+        for o in observations
+        if o.indicator in watched
+        and not o.retracted
+        and o.observed_on <= last
+        and o.recorded_at.date() > last
+    )
     return PathScore(
         outcome.scenario,
         outcome.happened,
@@ -189,6 +348,7 @@ def score_path(
         log_score(even, outcome.happened),
         sum(forecasts) / len(forecasts),
         crossed_half(dates, forecasts),
+        late,
     )
 
 
@@ -196,13 +356,15 @@ def audit(
     definitions: Definitions, observations: Sequence[Observation], outcome: Outcome
 ) -> list[AuditRow]:
     """Which indicators of a resolved scenario pointed the right way, and which misled."""
-    engine = Engine(definitions, observations, known_on=outcome.on)
+    engine = Engine(definitions, observations, known_on=outcome.known_on)
     explanation = engine.explain(outcome.scenario, outcome.on)
     net: dict[str, float] = {}
     for contribution in explanation.contributions:
         indicator = contribution.observation.indicator
         net[indicator] = net.get(indicator, 0.0) + contribution.log_odds
-    counted = [o for o in observations if o.known_on(outcome.on) and o.observed_on <= outcome.on]
+    counted = [
+        o for o in observations if o.known_on(outcome.known_on) and o.observed_on <= outcome.on
+    ]
     rows = []
     for indicator in definitions.indicators_for(outcome.scenario):
         seen = sum(1 for o in counted if o.indicator == indicator.id and not o.absent)
@@ -213,7 +375,7 @@ def audit(
         rows.append(
             AuditRow(indicator.id, outcome.scenario, seen, absent, log_odds, verdict, reason)
         )
-    order = {"misled": 0, "missed": 1, "right": 2, "silent": 3}
+    order = {verdict: rank for rank, verdict in enumerate(VERDICTS)}
     rows.sort(key=lambda r: (order[r.verdict], -abs(r.log_odds), r.indicator))
     return rows
 
@@ -240,15 +402,82 @@ def scorecard(
     step: str = "month",
 ) -> Scorecard:
     """Score every resolved scenario and the forecasts as a whole."""
+    replayer = Replayer(definitions, observations)
+    known = sorted(
+        (o for o in outcomes if o.scenario in definitions.scenarios), key=lambda o: o.scenario
+    )
     paths = []
     rows: list[AuditRow] = []
-    for outcome in sorted(outcomes, key=lambda o: o.scenario):
-        path = score_path(definitions, observations, outcome, start, end, step)
+    for outcome in known:
+        path = score_path(definitions, observations, outcome, start, end, step, replayer)
         if path is not None:
             paths.append(path)
         rows.extend(audit(definitions, observations, outcome))
     pairs = [(p, path.happened) for path in paths for p in path.forecasts]
     if not pairs:
-        return Scorecard(paths, None, [], rows)
+        return Scorecard(paths, None, [], rows, known)
     decomposition, table = decompose(pairs)
-    return Scorecard(paths, decomposition, table, rows)
+    return Scorecard(paths, decomposition, table, rows, known)
+
+
+def outcomes(resolutions: Iterable[Resolution], as_of: dt.date | None = None) -> list[Outcome]:
+    """The scored outcomes of the current resolutions settled by as_of (void ones left out)."""
+    return [
+        Outcome(r.scenario, r.outcome == "happened", r.resolved_on, r.recorded_at.date())
+        for r in current_resolutions(resolutions, as_of).values()
+        if r.happened is not None
+    ]
+
+
+def score_resolutions(
+    definitions: Definitions,
+    observations: Sequence[Observation],
+    resolutions: Iterable[Resolution],
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    step: str = "month",
+    as_of: dt.date | None = None,
+) -> Scorecard:
+    """The scorecard of the current resolutions settled by as_of (default: all of them)."""
+    current = current_resolutions(resolutions, as_of)
+    defined = [r for r in current.values() if r.scenario in definitions.scenarios]
+    card = scorecard(definitions, observations, outcomes(defined), start, end, step)
+    return replace(
+        card,
+        void=sorted((r for r in defined if r.happened is None), key=lambda r: r.scenario),
+        unknown=[r for r in current.values() if r.scenario not in definitions.scenarios],
+    )
+
+
+def awaiting_resolution(
+    definitions: Definitions, resolutions: Iterable[Resolution], as_of: dt.date
+) -> list[Scenario]:
+    """Scenarios past their horizon at as_of with no current resolution settled by then."""
+    current = current_resolutions(resolutions, as_of)
+    return [s for s in definitions.scenarios.values() if s.horizon < as_of and s.id not in current]
+
+
+def check_resolution(
+    definitions: Definitions, scenario_id: str, resolved_on: dt.date, today: dt.date
+) -> Scenario:
+    """The scenario to resolve, if it exists and resolved_on suits it; raise otherwise."""
+    from foresight.suggest import did_you_mean
+
+    scenario = definitions.scenarios.get(scenario_id)
+    if scenario is None:
+        raise UnknownIdError(
+            f"no scenario '{scenario_id}'{did_you_mean(scenario_id, definitions.scenarios)} "
+            "(see 'foresight scenarios')"
+        )
+    if resolved_on < scenario.prior_set_on:
+        raise InputError(
+            f"the resolution date {resolved_on} is before {scenario_id}'s prior was set "
+            f"({scenario.prior_set_on}); a forecast can only be scored from then on"
+        )
+    if resolved_on > today:
+        raise InputError(
+            f"the resolution date {resolved_on} is in the future (today is {today}); "
+            "resolve a scenario once its outcome is known"
+        )
+    return scenario

@@ -7,6 +7,8 @@ Invariants every backend keeps:
 - Every observation carries a content key: a sha256 over its content fields (not who
   logged it, nor when), unique in the log, so importing the same rows twice adds nothing.
 - Every write is one transaction: an import lands whole or not at all.
+- A scenario has at most one current resolution: resolving it again needs the current
+  one retracted first (checked inside the write transaction, under a lock).
 - The schema moves forward on open through ordered, named migrations recorded in
   `schema_migrations`; a log written by a newer foresight is refused, never misread.
 
@@ -26,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from foresight.errors import InputError, StoreError, UnknownIdError
-from foresight.records import Observation
+from foresight.records import OUTCOMES, Observation, Resolution
 
 Progress = Callable[[int], None]
 """Told how many more rows have been handled, as a long write goes on."""
@@ -266,6 +268,75 @@ class Store(ABC):
             self._insert_retractions([(observation_id, now, analyst, reason)])
         return next(iter(inserted.values()))
 
+    @abstractmethod
+    def resolutions(self, include_retracted: bool = True) -> list[Resolution]:
+        """Return every resolution (or only the current ones) with its retraction, by id."""
+
+    def resolution(self, resolution_id: int) -> Resolution:
+        """Return one resolution; raise UnknownIdError if the log has no such id."""
+        for found in self.resolutions():
+            if found.id == resolution_id:
+                return found
+        raise UnknownIdError(f"the log has no resolution {resolution_id}")
+
+    def resolve(
+        self,
+        scenario: str,
+        outcome: str,
+        resolved_on: dt.date,
+        source: str,
+        analyst: str,
+        note: str = "",
+    ) -> int:
+        """Record how a scenario turned out; return the new resolution's id.
+
+        Checks only what the log can know: the outcome word, a source, and that the
+        scenario has no current resolution. Whether the scenario exists and the date
+        makes sense for it is the definitions' business (scoring.check_resolution).
+        """
+        if outcome not in OUTCOMES:
+            raise InputError(f"unknown outcome '{outcome}'; use one of {', '.join(OUTCOMES)}")
+        source = source.strip()
+        if not source:
+            raise InputError("give a source for the resolution")
+        if "\0" in scenario + source + note + analyst:
+            raise InputError("a resolution cannot contain NUL characters")
+        with self._write():
+            self._lock_resolutions()
+            current = [r for r in self.resolutions(False) if r.scenario == scenario]
+            if current:
+                old = current[0]
+                raise InputError(
+                    f"scenario '{scenario}' is already resolved as {old.outcome} on "
+                    f"{old.resolved_on} (resolution {old.id}, by {old.analyst}); retract that "
+                    f"first with 'foresight unresolve {scenario} --reason TEXT'"
+                )
+            record = (
+                scenario,
+                outcome,
+                self._encode_date(resolved_on),
+                source,
+                note,
+                analyst,
+                self._encode_time(utc_now()),
+            )
+            return self._insert_resolution(record)
+
+    def retract_resolution(self, resolution_id: int, reason: str, analyst: str) -> None:
+        """Retract a resolution: it stays in the log, marked, and stops counting."""
+        reason = reason.strip()
+        if not reason:
+            raise InputError("give a reason for the retraction")
+        with self._write():
+            self._lock_resolutions()
+            found = self.resolution(resolution_id)
+            if found.retracted_at is not None:
+                raise InputError(
+                    f"resolution {resolution_id} has already been retracted "
+                    f"(on {found.retracted_at:%Y-%m-%d} by {found.retracted_by})"
+                )
+            self._insert_resolution_retraction((resolution_id, utc_now(), analyst, reason))
+
     # -- what a backend provides ----------------------------------------------------
 
     @abstractmethod
@@ -299,6 +370,18 @@ class Store(ABC):
     @abstractmethod
     def _insert_retractions(self, records: list[tuple[int, dt.datetime, str, str]]) -> int:
         """Insert (id, retracted_at, retracted_by, reason) unless retracted; return how many."""
+
+    @abstractmethod
+    def _lock_resolutions(self) -> None:
+        """Hold off other writers of resolutions until the transaction ends."""
+
+    @abstractmethod
+    def _insert_resolution(self, record: tuple[Any, ...]) -> int:
+        """Insert (scenario, outcome, resolved_on, source, note, analyst, recorded_at)."""
+
+    @abstractmethod
+    def _insert_resolution_retraction(self, record: tuple[int, dt.datetime, str, str]) -> None:
+        """Insert (resolution id, retracted_at, retracted_by, reason)."""
 
     # -- shared helpers ---------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from foresight.errors import StoreError
-from foresight.records import Observation
+from foresight.records import Observation, Resolution
 from foresight.store import Store, check_version, chunks, utc_now
 
 COLUMNS = (
@@ -26,6 +26,11 @@ SELECT o.id, o.indicator, o.observed_on, o.recorded_at, o.analyst, o.absent, o.s
        o.source, o.source_url, o.reliability, o.credibility, o.event, o.tlp, o.note, o.amends,
        r.retracted_at, r.retracted_by, r.reason
 FROM observations o LEFT JOIN retractions r ON r.observation_id = o.id
+"""
+SELECT_RESOLUTIONS = """
+SELECT s.id, s.scenario, s.outcome, s.resolved_on, s.source, s.note, s.analyst, s.recorded_at,
+       r.retracted_at, r.retracted_by, r.reason
+FROM resolutions s LEFT JOIN resolution_retractions r ON r.resolution_id = s.id
 """
 # Well below SQLite's limit on bound parameters in one statement.
 LOOKUP_CHUNK = 500
@@ -73,10 +78,40 @@ def m001_initial(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+def m002_resolutions(conn: sqlite3.Connection) -> None:
+    """Create the resolutions and resolution_retractions tables, append-only."""
+    statements = [
+        """CREATE TABLE resolutions (
+            id INTEGER PRIMARY KEY,
+            scenario TEXT NOT NULL CHECK (scenario <> ''),
+            outcome TEXT NOT NULL CHECK (outcome IN ('happened', 'did-not-happen', 'void')),
+            resolved_on TEXT NOT NULL,
+            source TEXT NOT NULL CHECK (source <> ''),
+            note TEXT NOT NULL DEFAULT '',
+            analyst TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE resolution_retractions (
+            resolution_id INTEGER PRIMARY KEY REFERENCES resolutions (id),
+            retracted_at TEXT NOT NULL,
+            retracted_by TEXT NOT NULL,
+            reason TEXT NOT NULL
+        )""",
+    ]
+    for table in ("resolutions", "resolution_retractions"):
+        for action in ("UPDATE", "DELETE"):
+            statements.append(
+                f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} are append-only'); END"
+            )
+    for statement in statements:
+        conn.execute(statement)
+
+
 class SQLiteStore(Store):
     """The log in a SQLite file."""
 
-    MIGRATIONS = (m001_initial,)
+    MIGRATIONS = (m001_initial, m002_resolutions)
 
     def __init__(self, path: str | Path, *, timeout: float = 10.0) -> None:
         self.path = Path(path).expanduser()
@@ -176,6 +211,28 @@ class SQLiteStore(Store):
         with self._errors():
             return self.conn.execute(sql, params).fetchall()
 
+    def resolutions(self, include_retracted: bool = True) -> list[Resolution]:
+        """Return every resolution (or only the current ones) with its retraction, by id."""
+        where = "" if include_retracted else " WHERE r.resolution_id IS NULL"
+        with self._errors():
+            rows = self.conn.execute(SELECT_RESOLUTIONS + where + " ORDER BY s.id").fetchall()
+        return [
+            Resolution(
+                id=row[0],
+                scenario=row[1],
+                outcome=row[2],
+                resolved_on=dt.date.fromisoformat(row[3]),
+                source=row[4],
+                note=row[5],
+                analyst=row[6],
+                recorded_at=dt.datetime.fromisoformat(row[7]),
+                retracted_at=None if row[8] is None else dt.datetime.fromisoformat(row[8]),
+                retracted_by=row[9],
+                retraction_reason=row[10],
+            )
+            for row in rows
+        ]
+
     # -- backend primitives ---------------------------------------------------------
 
     @contextmanager
@@ -248,6 +305,25 @@ class SQLiteStore(Store):
             [(id_, self._encode_time(at), by, reason) for id_, at, by, reason in records],
         )
         return self.conn.total_changes - before
+
+    def _lock_resolutions(self) -> None:
+        pass  # BEGIN IMMEDIATE already holds off every other writer
+
+    def _insert_resolution(self, record: tuple[Any, ...]) -> int:
+        cursor = self.conn.execute(
+            "INSERT INTO resolutions (scenario, outcome, resolved_on, source, note, analyst, "
+            "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            record,
+        )
+        return int(cursor.lastrowid or 0)
+
+    def _insert_resolution_retraction(self, record: tuple[int, dt.datetime, str, str]) -> None:
+        id_, at, by, reason = record
+        self.conn.execute(
+            "INSERT INTO resolution_retractions (resolution_id, retracted_at, retracted_by, "
+            "reason) VALUES (?, ?, ?, ?)",
+            (id_, self._encode_time(at), by, reason),
+        )
 
     # -- internals ------------------------------------------------------------------
 
