@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import heapq
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -149,48 +150,51 @@ def _better(entry: Entry, current: Entry | None) -> bool:
     )
 
 
+def _potential(entry: Entry) -> float:
+    return entry[1]
+
+
+def _unkeyed(entry: Entry) -> bool:
+    return entry[2][0] == "\0"  # reports with no event key are events of their own
+
+
 @dataclass
-class _ChainState:
-    """The strongest events of one (indicator, absent) chain, by potential."""
+class _Chain:
+    """One (indicator, absent) chain's reports, split by whether they carry an event key."""
 
     rate: float  # ln2 / half-life per day, 0 for lasting facts
-    best: dict[str, Entry] = field(default_factory=dict)  # event -> report standing for it
-    top: list[tuple[float, str]] = field(default_factory=list)  # ascending (potential, event)
+    unkeyed: list[Entry] = field(default_factory=list)  # sorted by date
+    keyed: list[Entry] = field(default_factory=list)  # sorted by date
+    unkeyed_days: list[int] = field(default_factory=list)
+    keyed_days: list[int] = field(default_factory=list)
 
-    def add(self, entry: Entry) -> bool:
-        """Take a report in; return whether the top events changed."""
-        event = entry[2]
-        current = self.best.get(event)
-        if not _better(entry, current):
-            return False
-        self.best[event] = entry
-        item = (entry[1], event)
-        top = self.top
-        if current is not None:
-            old = (current[1], event)
-            index = bisect.bisect_left(top, old)
-            if index < len(top) and top[index] == old:
-                top.pop(index)
-                bisect.insort(top, item)
-                return True
-        if len(top) < TOP_EVENTS:
-            bisect.insort(top, item)
-            return True
-        if item > top[0]:
-            top.pop(0)
-            bisect.insort(top, item)
-            return True
-        return False
+
+@dataclass
+class _ChainState:
+    """A chain at one date: the reports standing for keyed events, and the top events."""
+
+    rate: float
+    best: dict[str, Entry] = field(default_factory=dict)  # keyed event -> standing report
+    top: list[Entry] = field(default_factory=list)  # strongest first, at most TOP_EVENTS
+
+    def stands(self, entry: Entry) -> bool:
+        """Whether this report is the one that counts for its event."""
+        return _unkeyed(entry) or self.best.get(entry[2]) is entry
 
     def weight(self, day: int) -> float:
         """Sum over the top events of their aged weight times RETURNS**(rank - 1)."""
         total = 0.0
         factor = 1.0
         shift = day * self.rate
-        for potential, _ in reversed(self.top):
-            total += math.exp(potential - shift) * factor
+        for entry in self.top:
+            total += math.exp(entry[1] - shift) * factor
             factor *= RETURNS
         return total
+
+
+def _top(candidates: Iterable[Entry], keyed: Iterable[Entry]) -> list[Entry]:
+    """The strongest TOP_EVENTS events, strongest first."""
+    return heapq.nlargest(TOP_EVENTS, itertools.chain(candidates, keyed), key=_potential)
 
 
 class Engine:
@@ -223,7 +227,7 @@ class Engine:
                     if ratio != 1.0:
                         logs[scenario_id] = math.log(ratio)
                 self._ratios[(indicator.id, absent)] = logs
-        self._entries: dict[Chain, list[Entry]] = {}
+        self._chains: dict[Chain, _Chain] = {}
         kept = []
         for obs in observations:
             if known_on is not None:
@@ -259,7 +263,7 @@ class Engine:
     def _ingest(self, rows: Iterable[Sequence[object]]) -> None:
         days: dict[object, int] = {}
         trusts: dict[tuple[object, object, object], float] = {}
-        chains: dict[tuple[object, object], tuple[list[Entry], float] | None] = {}
+        chains: dict[tuple[object, object], tuple[_Chain, float] | None] = {}
         for row in rows:
             rid, indicator, observed_on, absent, strength, reliability, credibility, event = row
             target = chains.get((indicator, absent), False)
@@ -269,7 +273,7 @@ class Engine:
                     target = None
                 else:
                     chain = (str(indicator), bool(absent))
-                    target = (self._entries.setdefault(chain, []), rate)
+                    target = (self._chains.setdefault(chain, _Chain(rate)), rate)
                 chains[(indicator, absent)] = target
             if target is None:
                 self.ignored += 1
@@ -292,14 +296,20 @@ class Engine:
                     )
                 )  # type: ignore[call-overload]
                 trusts[(strength, reliability, credibility)] = log_trust
-            entries, rate = target
-            entries.append((day, log_trust + day * rate, event or f"#{rid}", rid))  # type: ignore[arg-type]
-        self._entries = dict(sorted(self._entries.items()))
+            holder, rate = target
+            entry = (day, log_trust + day * rate, event or f"\0{rid}", rid)
+            (holder.keyed if event else holder.unkeyed).append(entry)  # type: ignore[arg-type]
+        for holder in self._chains.values():
+            holder.unkeyed.sort()
+            holder.keyed.sort()
+            holder.unkeyed_days = [e[0] for e in holder.unkeyed]
+            holder.keyed_days = [e[0] for e in holder.keyed]
+        self._chains = dict(sorted(self._chains.items()))
 
     @property
     def first_date(self) -> dt.date | None:
         """The date of the earliest observation that counts, if any."""
-        days = [min(e[0] for e in entries) for entries in self._entries.values() if entries]
+        days = [d[0] for c in self._chains.values() for d in (c.unkeyed_days, c.keyed_days) if d]
         return dt.date.fromordinal(min(days) + EPOCH) if days else None
 
     # -- state at dates ----------------------------------------------------------------
@@ -307,14 +317,14 @@ class Engine:
     def _states(self, day: int) -> dict[Chain, _ChainState]:
         """Each chain's standing reports and top events at one date."""
         states: dict[Chain, _ChainState] = {}
-        for chain, entries in self._entries.items():
-            best: dict[str, Entry] = {}
-            for entry in entries:
-                if entry[0] <= day and _better(entry, best.get(entry[2])):
-                    best[entry[2]] = entry
-            state = _ChainState(self._rates[chain[0]], best)
-            state.top = sorted(heapq.nlargest(TOP_EVENTS, ((e[1], e[2]) for e in best.values())))
-            states[chain] = state
+        for key, chain in self._chains.items():
+            state = _ChainState(chain.rate)
+            for entry in chain.keyed[: bisect.bisect_right(chain.keyed_days, day)]:
+                if _better(entry, state.best.get(entry[2])):
+                    state.best[entry[2]] = entry
+            unkeyed = chain.unkeyed[: bisect.bisect_right(chain.unkeyed_days, day)]
+            state.top = _top(unkeyed, state.best.values())
+            states[key] = state
         return states
 
     def _log_ratios(self, states: dict[Chain, _ChainState], day: int) -> dict[str, float]:
@@ -337,7 +347,10 @@ class Engine:
         return Assessment(as_of, results, counted)
 
     def _counted(self, day: int) -> int:
-        return sum(1 for entries in self._entries.values() for e in entries if e[0] <= day)
+        return sum(
+            bisect.bisect_right(c.unkeyed_days, day) + bisect.bisect_right(c.keyed_days, day)
+            for c in self._chains.values()
+        )
 
     def assess(self, as_of: dt.date) -> Assessment:
         """Every scenario's probability using the observations dated on or before as_of."""
@@ -348,39 +361,44 @@ class Engine:
     def path(self, dates: Sequence[dt.date]) -> list[Assessment]:
         """Assessments at many dates in one sweep through the log (dates ascending).
 
-        Each report is taken in once, in the bucket of the first date it counts for, and
-        each chain keeps its top events as it goes: no recomputation per date."""
+        Each chain's reports are sorted by date once. Walking the dates, a chain merges
+        only the reports new since the last date into its top events, so nothing is
+        recomputed from scratch per date."""
         if list(dates) != sorted(dates):
             raise ValueError("dates must be in ascending order")
         days = [d.toordinal() - EPOCH for d in dates]
-        buckets: list[list[tuple[_ChainState, Entry]]] = [[] for _ in days]
-        states = {chain: _ChainState(self._rates[chain[0]]) for chain in self._entries}
-        where: dict[int, int] = {}
-        for chain, entries in self._entries.items():
-            state = states[chain]
-            for entry in entries:
-                index = where.get(entry[0])
-                if index is None:
-                    index = where[entry[0]] = bisect.bisect_left(days, entry[0])
-                if index < len(days):
-                    buckets[index].append((state, entry))
-        weights: dict[Chain, float] = {}
-        counted = 0
-        out: list[Assessment] = []
-        for as_of, day, bucket in zip(dates, days, buckets, strict=True):
-            changed = {id(state) for state, entry in bucket if state.add(entry)}
-            counted += len(bucket)
-            totals = dict.fromkeys(self.definitions.scenarios, 0.0)
-            for chain, state in states.items():
-                logs = self._ratios.get(chain)
+        totals = [dict.fromkeys(self.definitions.scenarios, 0.0) for _ in days]
+        counted = [0] * len(days)
+        for key, chain in self._chains.items():  # sorted chains: sums are order-free
+            logs = self._ratios.get(key)
+            state = _ChainState(chain.rate)
+            seen_unkeyed = seen_keyed = 0
+            weight = 0.0
+            for index, day in enumerate(days):
+                upto_unkeyed = bisect.bisect_right(chain.unkeyed_days, day, seen_unkeyed)
+                upto_keyed = bisect.bisect_right(chain.keyed_days, day, seen_keyed)
+                changed = upto_unkeyed > seen_unkeyed or upto_keyed > seen_keyed
+                if changed:
+                    updated: dict[str, Entry] = {}
+                    for entry in chain.keyed[seen_keyed:upto_keyed]:
+                        if _better(entry, state.best.get(entry[2])):
+                            state.best[entry[2]] = updated[entry[2]] = entry
+                    kept = [e for e in state.top if e[2] not in updated]
+                    state.top = _top(
+                        [*kept, *chain.unkeyed[seen_unkeyed:upto_unkeyed]], updated.values()
+                    )
+                    seen_unkeyed, seen_keyed = upto_unkeyed, upto_keyed
+                counted[index] += seen_unkeyed + seen_keyed
                 if not logs or not state.top:
                     continue
-                if state.rate or id(state) in changed or chain not in weights:
-                    weights[chain] = state.weight(day)
+                if chain.rate or changed or not weight:
+                    weight = state.weight(day)
                 for scenario_id, log_ratio in logs.items():
-                    totals[scenario_id] += log_ratio * weights[chain]
-            out.append(self._assess(as_of, totals, counted))
-        return out
+                    totals[index][scenario_id] += log_ratio * weight
+        return [
+            self._assess(as_of, total, count)
+            for as_of, total, count in zip(dates, totals, counted, strict=True)
+        ]
 
     # -- explanations ------------------------------------------------------------------
 
@@ -401,11 +419,12 @@ class Engine:
             logs = self._ratios.get(chain, {})
             if not any(p.id in logs for p in peers):
                 continue
-            ranks = {event: rank for rank, (_, event) in enumerate(reversed(state.top), 1)}
-            for entry in self._entries[chain]:
+            ranks = {entry[2]: rank for rank, entry in enumerate(state.top, 1)}
+            reports = self._chains[chain]
+            for entry in (*reports.unkeyed, *reports.keyed):
                 if entry[0] > day:
                     continue
-                rank = ranks.get(entry[2], 0) if state.best.get(entry[2]) is entry else 0
+                rank = ranks.get(entry[2], 0) if state.stands(entry) else 0
                 if not rank:
                     repeats += 1
                     continue
