@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from foresight import scales
-from foresight.engine import Engine
+from foresight.engine import EPOCH_DATE, Engine
 from foresight.loader import Definitions
 
 
@@ -95,12 +95,32 @@ def test_compact_rows_give_the_same_result_as_observations(data: st.DataObject) 
     pack = data.draw(packs())
     log = data.draw(logs(pack, max_size=30))
     rows = [
-        (o.id, o.indicator, o.observed_on.isoformat(), int(o.absent), o.strength, o.reliability,
-         o.credibility, o.event)
+        (
+            o.id,
+            o.indicator,
+            o.observed_on.isoformat(),
+            int(o.absent),
+            o.strength,
+            o.reliability,
+            o.credibility,
+            o.event,
+        )
+        for o in log
+    ]
+    scored = [
+        (
+            o.id,
+            o.indicator,
+            o.absent,
+            (o.observed_on - EPOCH_DATE).days,
+            math.log(scales.trust(o.strength, o.reliability, o.credibility)),
+            o.event,
+        )
         for o in log
     ]
     day = START + dt.timedelta(days=data.draw(st.integers(0, 1700)))
     full = Engine(pack, log).path([day - dt.timedelta(days=30), day])
     fast = Engine.from_rows(pack, rows).path([day - dt.timedelta(days=30), day])
-    for a, b in zip(full, fast, strict=True):
-        assert a.results == b.results
+    fastest = Engine.from_scored_rows(pack, scored).path([day - dt.timedelta(days=30), day])
+    for a, b, c in zip(full, fast, fastest, strict=True):
+        assert a.results == b.results == c.results

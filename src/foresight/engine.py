@@ -22,6 +22,7 @@ import datetime as dt
 import heapq
 import itertools
 import math
+import operator
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -35,13 +36,15 @@ RETURNS = 0.5  # each further distinct event of an indicator counts half the one
 TOP_EVENTS = 64  # events beyond this rank weigh less than RETURNS**64 ~ 5e-20: dropped
 MAX_LOG_RATIO = 20.0  # total evidence on a scenario is capped at a likelihood ratio of e^20
 LN2 = math.log(2.0)
-EPOCH = dt.date(2000, 1, 1).toordinal()  # keeps the decay exponents small and exact
+EPOCH_DATE = dt.date(2000, 1, 1)  # days are counted from here: small, exact decay exponents
+EPOCH = EPOCH_DATE.toordinal()
 
 Chain = tuple[str, bool]  # (indicator id, absent)
 # One report inside the engine: (day, potential, event, id). The potential is
 # log(trust) + day * ln2 / half-life, the report's weight at day 0 in log space, so that
-# ranking events never depends on the date asked about.
-Entry = tuple[int, float, str, int]
+# ranking events never depends on the date asked about. A report without an event key is
+# an event of its own: its event is its id.
+Entry = tuple[int, float, str | int, int]
 # The columns a store hands the engine, in this order (observed_on a date or YYYY-MM-DD).
 ROW_COLUMNS = (
     "id",
@@ -150,12 +153,11 @@ def _better(entry: Entry, current: Entry | None) -> bool:
     )
 
 
-def _potential(entry: Entry) -> float:
-    return entry[1]
+_potential = operator.itemgetter(1)
 
 
 def _unkeyed(entry: Entry) -> bool:
-    return entry[2][0] == "\0"  # reports with no event key are events of their own
+    return type(entry[2]) is int  # a report with no event key is an event of its own
 
 
 @dataclass
@@ -260,21 +262,45 @@ class Engine:
         engine._ingest(rows)
         return engine
 
+    @classmethod
+    def from_scored_rows(cls, definitions: Definitions, rows: Iterable[Sequence[object]]) -> Engine:
+        """An engine over rows the store has already scored: (id, indicator, absent, day,
+        log_trust, event), day counted from EPOCH_DATE and log_trust = ln(trust).
+
+        The fastest path: the store computes what does not depend on the definitions."""
+        engine = cls(definitions)
+        targets: dict[tuple[object, object], tuple[_Chain, float] | None] = {}
+        for rid, indicator, absent, day, log_trust, event in rows:
+            target = targets.get((indicator, absent), False)
+            if target is False:
+                target = targets[(indicator, absent)] = engine._target(indicator, absent)
+            if target is None:
+                engine.ignored += 1
+                continue
+            holder, rate = target  # type: ignore[misc]
+            if event:
+                holder.keyed.append((day, log_trust + day * rate, event, rid))  # type: ignore[operator]
+            else:
+                holder.unkeyed.append((day, log_trust + day * rate, rid, rid))  # type: ignore[operator]
+        engine._finish()
+        return engine
+
+    def _target(self, indicator: object, absent: object) -> tuple[_Chain, float] | None:
+        """The chain a report of (indicator, absent) joins, or None for an unknown indicator."""
+        rate = self._rates.get(str(indicator))
+        if rate is None:
+            return None
+        chain = self._chains.setdefault((str(indicator), bool(absent)), _Chain(rate))
+        return chain, rate
+
     def _ingest(self, rows: Iterable[Sequence[object]]) -> None:
         days: dict[object, int] = {}
         trusts: dict[tuple[object, object, object], float] = {}
-        chains: dict[tuple[object, object], tuple[_Chain, float] | None] = {}
-        for row in rows:
-            rid, indicator, observed_on, absent, strength, reliability, credibility, event = row
-            target = chains.get((indicator, absent), False)
+        targets: dict[tuple[object, object], tuple[_Chain, float] | None] = {}
+        for rid, indicator, observed_on, absent, strength, reliability, credibility, event in rows:
+            target = targets.get((indicator, absent), False)
             if target is False:
-                rate = self._rates.get(indicator)  # type: ignore[arg-type]
-                if rate is None:
-                    target = None
-                else:
-                    chain = (str(indicator), bool(absent))
-                    target = (self._chains.setdefault(chain, _Chain(rate)), rate)
-                chains[(indicator, absent)] = target
+                target = targets[(indicator, absent)] = self._target(indicator, absent)
             if target is None:
                 self.ignored += 1
                 continue
@@ -283,22 +309,21 @@ class Engine:
                 date = (
                     observed_on
                     if isinstance(observed_on, dt.date)
-                    else (dt.date.fromisoformat(str(observed_on)))
+                    else dt.date.fromisoformat(str(observed_on))
                 )
                 day = days[observed_on] = date.toordinal() - EPOCH
             log_trust = trusts.get((strength, reliability, credibility))
             if log_trust is None:
-                log_trust = math.log(
-                    scales.trust(
-                        float(strength),
-                        str(reliability),  # type: ignore[arg-type]
-                        int(credibility),
-                    )
-                )  # type: ignore[call-overload]
-                trusts[(strength, reliability, credibility)] = log_trust
-            holder, rate = target
-            entry = (day, log_trust + day * rate, event or f"\0{rid}", rid)
-            (holder.keyed if event else holder.unkeyed).append(entry)  # type: ignore[arg-type]
+                trust = scales.trust(float(strength), str(reliability), int(credibility))  # type: ignore[arg-type,call-overload]
+                log_trust = trusts[(strength, reliability, credibility)] = math.log(trust)
+            holder, rate = target  # type: ignore[misc]
+            if event:
+                holder.keyed.append((day, log_trust + day * rate, event, rid))  # type: ignore[arg-type]
+            else:
+                holder.unkeyed.append((day, log_trust + day * rate, rid, rid))  # type: ignore[arg-type]
+        self._finish()
+
+    def _finish(self) -> None:
         for holder in self._chains.values():
             holder.unkeyed.sort()
             holder.keyed.sort()
