@@ -156,10 +156,6 @@ def _better(entry: Entry, current: Entry | None) -> bool:
 _potential = operator.itemgetter(1)
 
 
-def _unkeyed(entry: Entry) -> bool:
-    return type(entry[2]) is int  # a report with no event key is an event of its own
-
-
 @dataclass
 class _Chain:
     """One (indicator, absent) chain's reports, split by whether they carry an event key."""
@@ -178,10 +174,6 @@ class _ChainState:
     rate: float
     best: dict[str, Entry] = field(default_factory=dict)  # keyed event -> standing report
     top: list[Entry] = field(default_factory=list)  # strongest first, at most TOP_EVENTS
-
-    def stands(self, entry: Entry) -> bool:
-        """Whether this report is the one that counts for its event."""
-        return _unkeyed(entry) or self.best.get(entry[2]) is entry
 
     def weight(self, day: int) -> float:
         """Sum over the top events of their aged weight times RETURNS**(rank - 1)."""
@@ -230,6 +222,7 @@ class Engine:
                         logs[scenario_id] = math.log(ratio)
                 self._ratios[(indicator.id, absent)] = logs
         self._chains: dict[Chain, _Chain] = {}
+        self._cache: dict[int, tuple[dict[Chain, _ChainState], dict[str, float], int]] = {}
         kept = []
         for obs in observations:
             if known_on is not None:
@@ -352,6 +345,15 @@ class Engine:
             states[key] = state
         return states
 
+    def _standing(self, day: int) -> tuple[dict[Chain, _ChainState], dict[str, float], int]:
+        """States, evidence totals and the count at one date, computed once per date."""
+        cached = self._cache.get(day)
+        if cached is None:
+            states = self._states(day)
+            cached = (states, self._log_ratios(states, day), self._counted(day))
+            self._cache[day] = cached
+        return cached
+
     def _log_ratios(self, states: dict[Chain, _ChainState], day: int) -> dict[str, float]:
         totals = dict.fromkeys(self.definitions.scenarios, 0.0)
         for chain, state in states.items():  # sorted chain order: sums are order-free
@@ -379,9 +381,8 @@ class Engine:
 
     def assess(self, as_of: dt.date) -> Assessment:
         """Every scenario's probability using the observations dated on or before as_of."""
-        day = as_of.toordinal() - EPOCH
-        states = self._states(day)
-        return self._assess(as_of, self._log_ratios(states, day), self._counted(day))
+        _, totals, counted = self._standing(as_of.toordinal() - EPOCH)
+        return self._assess(as_of, totals, counted)
 
     def path(self, dates: Sequence[dt.date]) -> list[Assessment]:
         """Assessments at many dates in one sweep through the log (dates ascending).
@@ -432,27 +433,23 @@ class Engine:
         scenarios = self.definitions.scenarios
         scenario = scenarios[scenario_id]
         day = as_of.toordinal() - EPOCH
-        states = self._states(day)
-        totals = self._log_ratios(states, day)
-        assessment = self._assess(as_of, totals, self._counted(day))
+        states, totals, counted = self._standing(day)
+        assessment = self._assess(as_of, totals, counted)
         result = assessment.results[scenario_id]
         peers = [s for s in scenarios.values() if scenario.group and s.group == scenario.group]
         peers = peers or [scenario]
         contributions: list[Contribution] = []
-        repeats = 0
+        moving = 0
         for chain, state in states.items():
             logs = self._ratios.get(chain, {})
             if not any(p.id in logs for p in peers):
                 continue
-            ranks = {entry[2]: rank for rank, entry in enumerate(state.top, 1)}
             reports = self._chains[chain]
-            for entry in (*reports.unkeyed, *reports.keyed):
-                if entry[0] > day:
-                    continue
-                rank = ranks.get(entry[2], 0) if state.stands(entry) else 0
-                if not rank:
-                    repeats += 1
-                    continue
+            moving += bisect.bisect_right(reports.unkeyed_days, day)
+            moving += bisect.bisect_right(reports.keyed_days, day)
+            # Only the top events move a scenario: every other report repeats an event
+            # already counted or ranks too low to matter.
+            for rank, entry in enumerate(state.top, 1):
                 term = math.exp(entry[1] - day * state.rate) * RETURNS ** (rank - 1)
                 without = dict(totals)
                 for peer in peers:
@@ -471,6 +468,7 @@ class Engine:
                         points,
                     )
                 )
+        repeats = moving - len(contributions)
         contributions.sort(key=lambda c: (-abs(c.points), -abs(c.log_odds), c.observation.id))
         signposts = self._signposts(scenario, states, totals, as_of)
         overdue = self.overdue(as_of, scenario_id, states)
@@ -523,7 +521,7 @@ class Engine:
     ) -> list[Indicator]:
         """Indicators past their expected_by date with no observation of them."""
         day = as_of.toordinal() - EPOCH
-        states = states if states is not None else self._states(day)
+        states = states if states is not None else self._standing(day)[0]
         out = []
         for indicator in self.definitions.indicators.values():
             if scenario_id is not None and scenario_id not in indicator.weights:
@@ -538,8 +536,7 @@ class Engine:
     def call_changers(self, as_of: dt.date, limit: int = 3) -> list[CallChanger]:
         """Unseen indicators that would most narrow or flip the favoured scenario's lead."""
         day = as_of.toordinal() - EPOCH
-        states = self._states(day)
-        totals = self._log_ratios(states, day)
+        states, totals, _ = self._standing(day)
         scenarios = self.definitions.scenarios
         ranked = sorted(posterior(scenarios.values(), totals).items(), key=lambda kv: -kv[1])
         if len(ranked) < 2:
