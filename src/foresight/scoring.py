@@ -11,7 +11,9 @@ the parts add up exactly): brier = reliability - resolution + uncertainty + with
 
 The indicator audit looks at the evidence dated up to the resolution date and recorded by
 the day the resolution was recorded: evidence logged after the outcome was settled is
-hindsight and takes no part, evidence logged late but before that does.
+hindsight and takes no part, evidence logged late but before that does. An indicator's
+direction is the net log-odds its reports added when each came in (trust and the engine's
+diminishing returns applied, ageing not), so evidence that has since faded is still judged.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from foresight.engine import Assessment, Engine
+from foresight.engine import RETURNS, Assessment, Engine
 from foresight.errors import InputError, UnknownIdError
 from foresight.loader import Definitions
 from foresight.models import Scenario
@@ -103,7 +105,7 @@ class AuditRow:
     scenario: str
     observed: int
     absent: int
-    log_odds: float  # the indicator's net contribution when the scenario was resolved
+    log_odds: float  # net log-odds its reports added, each when fresh (before ageing)
     verdict: str  # right, misled, missed or silent
     reason: str
 
@@ -188,7 +190,7 @@ class Scorecard:
 
 
 def _r(value: float) -> float:
-    return round(value, 6)
+    return round(value, 6) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
 def _path_json(
@@ -359,9 +361,11 @@ def audit(
     engine = Engine(definitions, observations, known_on=outcome.known_on)
     explanation = engine.explain(outcome.scenario, outcome.on)
     net: dict[str, float] = {}
-    for contribution in explanation.contributions:
-        indicator = contribution.observation.indicator
-        net[indicator] = net.get(indicator, 0.0) + contribution.log_odds
+    for c in explanation.contributions:
+        # What the report added when it came in, before ageing: an indicator that fired
+        # years before the resolution still fired, and the audit is about where it pointed.
+        push = math.log(c.ratio) * c.trust * RETURNS ** (c.rank - 1)
+        net[c.observation.indicator] = net.get(c.observation.indicator, 0.0) + push
     counted = [
         o for o in observations if o.known_on(outcome.known_on) and o.observed_on <= outcome.on
     ]

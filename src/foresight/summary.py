@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from foresight import scales
 from foresight.engine import Assessment, CallChanger, Engine
+from foresight.records import Resolution, current_resolutions
 
 
 @dataclass(frozen=True)
@@ -21,9 +23,12 @@ class StatusRow:
     estimative: str
     change_30d: float
     group: str | None
+    awaiting_resolution: bool = False  # past its horizon with no resolution
+    resolution: Resolution | None = None  # the current one, settled by the status date
 
     def as_json(self) -> dict[str, object]:
         """The row as the `status --json` contract gives it."""
+        settled = self.resolution
         return {
             "id": self.id,
             "title": self.title,
@@ -32,6 +37,16 @@ class StatusRow:
             "estimative": self.estimative,
             "change_30d": round(self.change_30d, 6),
             "group": self.group,
+            "awaiting_resolution": self.awaiting_resolution,
+            "resolution": None
+            if settled is None
+            else {
+                "id": settled.id,
+                "outcome": settled.outcome,
+                "resolved_on": settled.resolved_on.isoformat(),
+                "source": settled.source,
+                "analyst": settled.analyst,
+            },
         }
 
 
@@ -57,9 +72,12 @@ class Status:
         }
 
 
-def status(engine: Engine, as_of: dt.date, yardstick: str) -> Status:
-    """Each scenario's probability, phrase and 30-day change at as_of."""
+def status(
+    engine: Engine, as_of: dt.date, yardstick: str, resolutions: Sequence[Resolution] = ()
+) -> Status:
+    """Each scenario's probability, phrase and 30-day change at as_of, and its resolution."""
     before, now = engine.path([as_of - dt.timedelta(days=30), as_of])
+    settled = current_resolutions(resolutions, as_of)
     rows = [
         StatusRow(
             r.id,
@@ -69,6 +87,8 @@ def status(engine: Engine, as_of: dt.date, yardstick: str) -> Status:
             scales.estimative(r.probability, yardstick),
             r.probability - before.probability(r.id),
             r.scenario.group,
+            r.id not in settled and r.scenario.horizon < as_of,
+            settled.get(r.id),
         )
         for r in now.ranked()
     ]

@@ -30,6 +30,11 @@ COMMANDS: dict[str, str] = {
     "explain": "engine:explain",
     "history": "engine:history",
     "brief": "brief:brief",
+    "resolve": "track:resolve",
+    "unresolve": "track:unresolve",
+    "resolutions": "track:resolutions",
+    "scorecard": "track:scorecard",
+    "backtest": "track:backtest",
 }
 
 

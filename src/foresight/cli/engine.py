@@ -51,7 +51,8 @@ def status(ctx: click.Context, as_of: dt.date | None, as_json: bool) -> None:
 
     workspace = open_workspace(ctx)
     day = as_of or dt.date.today()
-    result = compute(workspace.engine(), day, workspace.config.yardstick)
+    resolutions = workspace.store.resolutions(include_retracted=False)
+    result = compute(workspace.engine(), day, workspace.config.yardstick, resolutions)
     if as_json:
         print_json(result.as_json())
         return
@@ -71,6 +72,14 @@ def status(ctx: click.Context, as_of: dt.date | None, as_json: bool) -> None:
         ],
         justify=["left", "left", "right", "left", "right", "right"],
     )
+    for r in result.rows:
+        if r.resolution is not None:
+            click.echo(f"Resolved: {r.id} {r.resolution.outcome} on {r.resolution.resolved_on}.")
+        elif r.awaiting_resolution:
+            click.echo(
+                f"Awaiting resolution: {r.id} is past its horizon; record how it turned out "
+                f"with 'foresight resolve {r.id} --outcome … --on … --source …'."
+            )
 
 
 @click.command()

@@ -3,7 +3,8 @@
 Pure: definitions and observations in, a ``Brief`` out; no files, no templates. Every
 number is computed as of the month's last day from the observations the audience may
 see (``Engine.assess(month_end)``), so a brief for a past month is reproducible: only
-the ``generated`` stamp depends on the clock.
+the ``generated`` stamp depends on the clock. The track record uses the resolutions
+settled by the month's end, and replays each forecast from what was recorded by its date.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from pathlib import PurePosixPath, PureWindowsPath
 from urllib.parse import urlsplit
 
 from foresight import engine as engine_module
-from foresight import scales
+from foresight import scales, scoring
 from foresight.engine import Contribution, Engine, Explanation
 from foresight.errors import ReportError
 from foresight.loader import Definitions
-from foresight.records import Observation
+from foresight.records import Observation, Resolution
 from foresight.report.snapshot import Change, Snapshot, definitions_snapshot, diff
 from foresight.summary import Call, favoured, month_end
 
@@ -309,6 +310,82 @@ class Provenance:
 
 
 @dataclass(frozen=True)
+class TrackRow:
+    """One resolved scenario's scores; the scores are None when it is not scored (void)."""
+
+    id: str
+    title: str
+    colour: str
+    dash: str
+    outcome: str  # happened, did-not-happen or void
+    resolved_on: dt.date
+    path: scoring.PathScore | None
+
+    @property
+    def outcome_words(self) -> str:
+        """The outcome in plain words."""
+        return {"happened": "happened", "did-not-happen": "did not happen"}.get(
+            self.outcome, "void (not scored)"
+        )
+
+    @property
+    def helped(self) -> str:
+        """'up' if the evidence beat the prior alone on the Brier score, 'down' if it did
+        worse, '' if neither (or the scenario is not scored): a CSS class."""
+        if self.path is None or abs(self.path.brier - self.path.prior_brier) < 1e-9:
+            return ""
+        return "up" if self.path.brier < self.path.prior_brier else "down"
+
+
+@dataclass(frozen=True)
+class CalibrationChart:
+    """Binned forecasts against how often the scenario happened."""
+
+    title: str
+    description: str
+    bins: list[scoring.CalibrationBin]
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    """One indicator's verdict for one resolved scenario."""
+
+    indicator_id: str
+    indicator_title: str
+    scenario_id: str
+    scenario_title: str
+    verdict: str  # right, misled or missed
+    reason: str
+    observed: int
+    absent: int
+    log_odds: float
+
+
+@dataclass(frozen=True)
+class Awaiting:
+    """A scenario past its horizon that nobody has resolved."""
+
+    id: str
+    title: str
+    horizon: dt.date
+
+
+@dataclass(frozen=True)
+class TrackRecord:
+    """How the forecasts of resolved scenarios fared, and which scenarios await an outcome."""
+
+    rows: list[TrackRow]
+    decomposition: scoring.Decomposition | None
+    forecasts: int  # replayed monthly forecasts that were scored
+    calibration: CalibrationChart | None
+    audit: list[AuditLine]  # indicators that pointed right, misled or were missed
+    silent: int  # indicators not observed by their scenario's resolution
+    show_audit: bool
+    awaiting: list[Awaiting]
+    late: int  # observations recorded after the resolution they preceded: never replayed
+
+
+@dataclass(frozen=True)
 class Brief:
     """The context of one monthly brief: every value a template may show."""
 
@@ -331,6 +408,7 @@ class Brief:
     methodology: Methodology
     provenance: Provenance
     snapshot: Snapshot = field(repr=False)
+    track: TrackRecord | None = None  # only when a scenario is resolved or awaits it
 
     @property
     def key(self) -> str:
@@ -394,8 +472,14 @@ def build_brief(
     store: str,
     previous: tuple[str, Snapshot] | None = None,
     generated: dt.datetime | None = None,
+    resolutions: Sequence[Resolution] = (),
+    audit: bool = True,
 ) -> Brief:
-    """Compute the brief for the month holding `month` as one typed context object."""
+    """Compute the brief for the month holding `month` as one typed context object.
+
+    resolutions: every resolution in the log; those settled by the month's end make the
+    track record. audit: whether the track record includes the indicator audit.
+    """
     first = month.replace(day=1)
     end = month_end(first)
     previous_end = month_end(add_months(first, -1))
@@ -498,6 +582,7 @@ def build_brief(
         methodology=_methodology(yardstick, Marking(audience_level), provenance.withheld),
         provenance=provenance,
         snapshot=snap,
+        track=_track(definitions, releasable, resolutions, end, styles, audit),
     )
 
 
@@ -710,6 +795,84 @@ def _chart(
         markers,
         keyed,
         table,
+    )
+
+
+def _track(
+    definitions: Definitions,
+    observations: Sequence[Observation],
+    resolutions: Sequence[Resolution],
+    end: dt.date,
+    styles: dict[str, tuple[str, str]],
+    audit: bool,
+) -> TrackRecord | None:
+    """The track record as of end: scores by month, calibration, audit, scenarios awaiting."""
+    awaiting = [
+        Awaiting(s.id, s.title, s.horizon)
+        for s in scoring.awaiting_resolution(definitions, resolutions, end)
+    ]
+    card = scoring.score_resolutions(definitions, observations, resolutions, as_of=end)
+    if card.empty and not awaiting:
+        return None
+    titles = {sid: s.title for sid, s in definitions.scenarios.items()}
+    paths = {path.scenario: path for path in card.paths}
+    rows = [
+        TrackRow(
+            o.scenario,
+            titles[o.scenario],
+            *styles[o.scenario],
+            "happened" if o.happened else "did-not-happen",
+            o.on,
+            paths.get(o.scenario),
+        )
+        for o in card.outcomes
+    ]
+    rows += [
+        TrackRow(r.scenario, titles[r.scenario], *styles[r.scenario], "void", r.resolved_on, None)
+        for r in card.void
+    ]
+    rows.sort(key=lambda row: (row.resolved_on, row.id))
+    forecasts = sum(len(path.forecasts) for path in card.paths)
+    chart = None
+    if card.calibration:
+        described = "; ".join(
+            f"{100 * b.low:.0f}–{100 * b.high:.0f}%: {b.count} forecast(s), mean "
+            f"{100 * b.mean_forecast:.1f}%, happened {100 * b.observed_frequency:.1f}%"
+            for b in card.calibration
+        )
+        chart = CalibrationChart(
+            f"Calibration of {forecasts} monthly forecast(s) of {len(card.paths)} resolved "
+            "scenario(s)",
+            "Scatter chart: each circle is a bin of forecasts, placed across at their mean "
+            "forecast probability and up at how often those scenarios happened, sized by how "
+            f"many forecasts it holds; the dashed diagonal is perfect calibration. {described}.",
+            card.calibration,
+        )
+    judged = [row for row in card.audit if row.verdict != "silent"]
+    lines = [
+        AuditLine(
+            row.indicator,
+            definitions.indicators[row.indicator].title,
+            row.scenario,
+            titles[row.scenario],
+            row.verdict,
+            row.reason,
+            row.observed,
+            row.absent,
+            row.log_odds,
+        )
+        for row in judged
+    ]
+    return TrackRecord(
+        rows=rows,
+        decomposition=card.decomposition,
+        forecasts=forecasts,
+        calibration=chart,
+        audit=lines,
+        silent=len(card.audit) - len(judged),
+        show_audit=audit,
+        awaiting=awaiting,
+        late=card.late,
     )
 
 

@@ -108,12 +108,15 @@ def environment(overrides: Path | None = None) -> Environment:
         trend=lambda change: "up" if change >= NOTABLE else "down" if change <= -NOTABLE else "",
         points=lambda value: f"{100 * value:+.1f} pp",
         log_odds=lambda value: f"{value:+.3f}",
+        score=lambda value: f"{value:.3f}",
+        signed_score=lambda value: f"{0.0 if abs(value) < 0.0005 else value:+.3f}",
         ratio=lambda value: f"×{value:.3g}",
         long_date=long_date,
         cell=md_cell,
         oneline=lambda text: " ".join(str(text).split()),
     )
     env.globals["line_chart"] = charts.line_chart
+    env.globals["calibration_chart"] = charts.calibration_chart
     return env
 
 
@@ -183,8 +186,13 @@ def write_brief(
     formats: Sequence[str] = FORMATS,
     out: Path | None = None,
     generated: dt.datetime | None = None,
+    audit: bool = True,
 ) -> Written:
-    """Render the month's brief in the given formats, its snapshot and the index, atomically."""
+    """Render the month's brief in the given formats, its snapshot and the index, atomically.
+
+    audit: whether the track record (shown once a scenario is resolved) lists the
+    indicator audit.
+    """
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
         raise ReportError(f"formats must be among {', '.join(FORMATS)}; got {', '.join(formats)}")
@@ -206,6 +214,8 @@ def write_brief(
         store=describe_store(workspace.db_url),
         previous=previous,
         generated=generated,
+        resolutions=workspace.store.resolutions(),
+        audit=audit,
     )
     env = environment(workspace.templates_dir)
     files: dict[Path, str] = {}
