@@ -18,6 +18,7 @@ diminishing returns applied, ageing not), so evidence that has since faded is st
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
@@ -279,18 +280,29 @@ def decompose(
 
 
 class Replayer:
-    """Assessments as known on each date, each date computed once and shared by scenarios."""
+    """Assessments as known on each date, each date computed once and shared by scenarios.
+
+    An observation can only count from the later of its date and its recording day, so
+    the log is sorted by that day once and each date's engine takes in only the prefix
+    that can count: early dates of a long log cost little.
+    """
 
     def __init__(self, definitions: Definitions, observations: Sequence[Observation]) -> None:
         self.definitions = definitions
-        self.observations = observations
+        keyed = sorted(
+            ((max(o.observed_on, o.recorded_at.date()).toordinal(), o) for o in observations),
+            key=lambda pair: pair[0],
+        )
+        self._starts = [start for start, _ in keyed]
+        self._observations = [o for _, o in keyed]
         self._done: dict[dt.date, Assessment] = {}
 
     def at(self, day: dt.date) -> Assessment:
         """Every scenario's probability at day, from what was recorded by the end of day."""
         found = self._done.get(day)
         if found is None:
-            engine = Engine(self.definitions, self.observations, known_on=day)
+            count = bisect.bisect_right(self._starts, day.toordinal())
+            engine = Engine(self.definitions, self._observations[:count], known_on=day)
             found = self._done[day] = engine.assess(day)
         return found
 
