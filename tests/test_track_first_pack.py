@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -10,6 +11,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from foresight.cli import cli
+from foresight.report import write_brief
+from foresight.workspace import Workspace
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "observations.csv"
@@ -112,3 +115,47 @@ def test_a_brief_before_any_resolution_is_unchanged(db: Path, tmp_path: Path) ->
     assert result.exit_code == 0, result.output
     assert "Track record" not in (tmp_path / "2024-11.md").read_text(encoding="utf-8")
     assert "track-record" not in (tmp_path / "2024-11.html").read_text(encoding="utf-8")
+
+
+def test_a_past_brief_with_a_track_record_is_reproducible(db: Path, tmp_path: Path) -> None:
+    generated = re.compile(r'^(Generated: .*|<p class="generated">.*)$', re.MULTILINE)
+    texts = []
+    for attempt in ("first", "second"):
+        out = tmp_path / attempt
+        assert run(db, "brief", "--month", "2024-12", "--out", str(out)).exit_code == 0
+        texts.append(
+            [
+                generated.sub("", (out / f"2024-12.{fmt}").read_text("utf-8"))
+                for fmt in ("md", "html")
+            ]
+        )
+    assert texts[0] == texts[1]
+
+
+def test_a_library_user_can_leave_the_audit_out(db: Path, tmp_path: Path) -> None:
+    workspace = Workspace.open(REPO, str(db))
+    try:
+        written = write_brief(workspace, dt.date(2024, 12, 1), out=tmp_path, audit=False)
+    finally:
+        workspace.close()
+    track = written.brief.track
+    assert track is not None and not track.show_audit and track.audit
+    md = (tmp_path / "2024-12.md").read_text(encoding="utf-8")
+    assert "## Track record" in md and "Indicator audit" not in md
+
+
+def test_resolving_as_happened_after_the_horizon_warns(tmp_path: Path) -> None:
+    db = tmp_path / "foresight.db"
+    result = run(
+        db,
+        "resolve",
+        "taliban-sco-invitation",
+        "--outcome",
+        "happened",
+        "--on",
+        "2025-01-15",
+        "--source",
+        "Late invitation",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Warning: taliban-sco-invitation's horizon is 2024-12-31" in result.stderr
