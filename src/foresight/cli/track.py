@@ -255,7 +255,7 @@ def backtest(
     step: str,
     as_json: bool,
 ) -> None:
-    """What if this had been our log? Replay a log file and print its scorecard.
+    """Replay a log file in a temporary store and print its scorecard: a what-if.
 
     The file (CSV, JSONL or YAML, as for 'foresight import', and checked the same way)
     is loaded into a temporary store; the workspace's log is never touched. It is scored
