@@ -368,3 +368,63 @@ def test_engine_rows_are_the_observations_that_count(store: Store) -> None:
     assert [r[0] for r in store.engine_rows(known_on=dt.date(2021, 9, 5))] == [1, 2]
     assert [r[0] for r in store.engine_rows()] == [1, 3]
     assert [r[0] for r in store.engine_rows(tlps=["GREEN", "AMBER"])] == [3]
+
+
+def test_scored_rows_give_the_engine_the_same_result(store: Store) -> None:
+    import math
+
+    from foresight import scales
+    from foresight.engine import Engine
+    from foresight.loader import Definitions
+    from foresight.models import Indicator, Scenario
+
+    source = [{"document": "d", "quote": "q"}]
+    scenario = Scenario.model_validate(
+        {
+            "id": "s",
+            "title": "S",
+            "summary": "S.",
+            "prior": 0.3,
+            "prior_rationale": "R.",
+            "prior_set_on": "2020-01-01",
+            "horizon": "2030-01-01",
+            "resolution": "R.",
+            "sources": source,
+        }
+    )
+    indicator = Indicator.model_validate(
+        {
+            "id": "example-indicator",
+            "title": "I",
+            "description": "D.",
+            "half_life_days": 30,
+            "weights": {"s": {"observed": "strong-for", "absent": "weak-against"}},
+            "sources": source,
+        }
+    )
+    definitions = Definitions({"s": scenario}, {"example-indicator": indicator})
+    rows = []
+    for k, (grade, cred) in enumerate(zip("ABCDEF", range(1, 7), strict=True)):
+        rows.append(
+            new(
+                f"report {k}",
+                reliability=grade,
+                credibility=cred,
+                strength=(1.0, 0.6, 0.3, 0.45)[k % 4],
+                absent=k % 3 == 0,
+                event="e1" if k < 2 else None,
+                observed_on=dt.date(2021, 1 + k, 3 + k),
+            )
+        )
+    store.add(rows, "x")
+    store.retract(2, "why", "x")
+    scored = list(store.scored_rows())
+    assert [r[0] for r in scored] == [1, 3, 4, 5, 6]
+    for row, obs in zip(scored, [o for o in store.observations() if not o.retracted], strict=True):
+        assert row[3] == (obs.observed_on - scales.EPOCH_DATE).days
+        assert row[4] == math.log(scales.trust(obs.strength, obs.reliability, obs.credibility))
+    day = dt.date(2021, 12, 31)
+    slow = Engine.from_rows(definitions, store.engine_rows()).assess(day)
+    fast = Engine.from_scored_rows(definitions, store.scored_rows()).assess(day)
+    assert fast.results == slow.results
+    assert [r[0] for r in store.scored_rows(tlps=["CLEAR"])] == []

@@ -36,7 +36,7 @@ RETURNS = 0.5  # each further distinct event of an indicator counts half the one
 TOP_EVENTS = 64  # events beyond this rank weigh less than RETURNS**64 ~ 5e-20: dropped
 MAX_LOG_RATIO = 20.0  # total evidence on a scenario is capped at a likelihood ratio of e^20
 LN2 = math.log(2.0)
-EPOCH_DATE = dt.date(2000, 1, 1)  # days are counted from here: small, exact decay exponents
+EPOCH_DATE = scales.EPOCH_DATE  # days are counted from here: small, exact decay exponents
 EPOCH = EPOCH_DATE.toordinal()
 
 Chain = tuple[str, bool]  # (indicator id, absent)
@@ -262,15 +262,20 @@ class Engine:
 
         The fastest path: the store computes what does not depend on the definitions."""
         engine = cls(definitions)
-        targets: dict[tuple[object, object], tuple[_Chain, float] | None] = {}
+        # indicator -> [observed chain, absent chain]: absent indexes it (0/1 or a bool)
+        targets: dict[object, list[tuple[_Chain, float] | None] | None] = {}
         for rid, indicator, absent, day, log_trust, event in rows:
-            target = targets.get((indicator, absent), False)
-            if target is False:
-                target = targets[(indicator, absent)] = engine._target(indicator, absent)
-            if target is None:
+            pair = targets.get(indicator, False)
+            if pair is False:
+                pair = targets[indicator] = (
+                    [engine._target(indicator, False), engine._target(indicator, True)]
+                    if indicator in engine._rates
+                    else None
+                )
+            if pair is None:
                 engine.ignored += 1
                 continue
-            holder, rate = target  # type: ignore[misc]
+            holder, rate = pair[absent]  # type: ignore[index,misc]
             if event:
                 holder.keyed.append((day, log_trust + day * rate, event, rid))  # type: ignore[operator]
             else:

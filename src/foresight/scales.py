@@ -5,6 +5,7 @@ Every number here is documented in the README ("The maths of the engine").
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 # NATO Admiralty system (AJP-2.1 / STANAG 2511): source reliability and information
@@ -31,6 +32,9 @@ CREDIBILITY: dict[int, str] = {
 # dismissed, so an F6 report counts a quarter (0.5 x 0.5) of a confirmed A1 report.
 RELIABILITY_TRUST: dict[str, float] = {"A": 1.0, "B": 0.8, "C": 0.6, "D": 0.4, "E": 0.2, "F": 0.5}
 CREDIBILITY_TRUST: dict[int, float] = {1: 1.0, 2: 0.8, 3: 0.6, 4: 0.4, 5: 0.2, 6: 0.5}
+
+# The engine counts days from here (small, exact decay exponents); stores score rows with it.
+EPOCH_DATE = dt.date(2000, 1, 1)
 
 # How clearly the event fits the indicator's description.
 STRENGTH: dict[str, float] = {"strong": 1.0, "moderate": 0.6, "weak": 0.3}

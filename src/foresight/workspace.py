@@ -113,8 +113,8 @@ class Workspace:
     ) -> Engine:
         """An engine over the definitions and the log (only what audience may see).
 
-        Without explain, the store hands over compact rows, filtered in SQL: the fast path
-        for status, favoured and history. Explanations need the full observations."""
+        Without explain, the store hands over compact rows, filtered and scored in SQL: the
+        fast path for status, favoured and history. Explanations need full observations."""
         from foresight import scales
         from foresight.engine import Engine
 
@@ -123,8 +123,8 @@ class Workspace:
             limit = scales.tlp_rank(audience)
             tlps = [level for level in scales.TLP_LEVELS if scales.tlp_rank(level) <= limit]
         if not explain:
-            rows = self.store.engine_rows(known_on=known_on, tlps=tlps)
-            return Engine.from_rows(self.definitions, rows)
+            rows = self.store.scored_rows(known_on=known_on, tlps=tlps)
+            return Engine.from_scored_rows(self.definitions, rows)
         observations = self.store.observations()
         if tlps is not None:
             observations = [o for o in observations if o.tlp in tlps]

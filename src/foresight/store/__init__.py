@@ -22,11 +22,12 @@ import datetime as dt
 import gc
 import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from foresight import scales
 from foresight.errors import InputError, StoreError, UnknownIdError
 from foresight.records import OUTCOMES, Observation, Resolution
 
@@ -185,6 +186,18 @@ class Store(ABC):
         not retracted, or with known_on, recorded by the end of that day (UTC) and not
         retracted by then. tlps: only observations marked with these TLP levels.
         A fifth of the time of observations() on a large log.
+        """
+
+    @abstractmethod
+    def scored_rows(
+        self, *, known_on: dt.date | None = None, tlps: Collection[str] | None = None
+    ) -> Iterable[tuple[Any, ...]]:
+        """Yield the observations that count, scored in SQL, for Engine.from_scored_rows.
+
+        Columns: id, indicator, absent, day (whole days since engine.EPOCH_DATE),
+        log_trust (ln of strength x reliability x credibility, scales' trust factors),
+        event. The same rows as engine_rows, streamed rather than held in memory, with
+        the work that does not depend on the definitions done by the database.
         """
 
     def get(self, observation_id: int) -> Observation:
@@ -538,6 +551,17 @@ def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     """Split a sequence into slices of at most size items."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def trust_sql(placeholder: str) -> tuple[str, list[float]]:
+    """SQL for ln(strength x reliability factor x credibility factor), and its parameters."""
+    reliability = " ".join(f"WHEN '{k}' THEN {placeholder}" for k in scales.RELIABILITY_TRUST)
+    credibility = " ".join(f"WHEN {k} THEN {placeholder}" for k in scales.CREDIBILITY_TRUST)
+    sql = (
+        f"ln(o.strength * (CASE o.reliability {reliability} END)"
+        f" * (CASE o.credibility {credibility} END))"
+    )
+    return sql, [*scales.RELIABILITY_TRUST.values(), *scales.CREDIBILITY_TRUST.values()]
 
 
 def open_store(url: str, *, timeout: float = 10.0) -> Store:

@@ -20,7 +20,8 @@ from psycopg.rows import args_row
 
 from foresight.errors import StoreError
 from foresight.records import Observation, Resolution
-from foresight.store import Store, check_version, chunks
+from foresight.scales import EPOCH_DATE
+from foresight.store import Store, check_version, chunks, trust_sql
 
 # Any fixed 64-bit number; it names foresight's migration lock among advisory locks.
 MIGRATION_LOCK = 0x666F726573696768  # "foresigh"
@@ -228,6 +229,35 @@ class PostgresStore(Store):
         self, *, known_on: dt.date | None = None, tlps: Collection[str] | None = None
     ) -> list[tuple[Any, ...]]:
         """Return compact rows of the observations that count, for Engine.from_rows."""
+        where, params = self._counting(known_on, tlps)
+        query = (
+            "SELECT o.id, o.indicator, o.observed_on, o.absent, o.strength, o.reliability, "
+            "o.credibility, o.event FROM observations o "
+            f"LEFT JOIN retractions r ON r.observation_id = o.id WHERE {where} ORDER BY o.id"
+        )
+        with self._errors():
+            return self.conn.execute(query, params).fetchall()
+
+    def scored_rows(
+        self, *, known_on: dt.date | None = None, tlps: Collection[str] | None = None
+    ) -> Iterator[tuple[Any, ...]]:
+        """Yield the observations that count, scored in SQL, for Engine.from_scored_rows."""
+        where, params = self._counting(known_on, tlps)
+        trust, trust_params = trust_sql("%s::float8")
+        query = (
+            "SELECT o.id, o.indicator, o.absent, o.observed_on - %s::date, "
+            f"{trust}, o.event FROM observations o "
+            f"LEFT JOIN retractions r ON r.observation_id = o.id WHERE {where} ORDER BY o.id"
+        )
+        with self._errors(), self.conn.cursor() as cursor:
+            cursor.execute(query, [EPOCH_DATE, *trust_params, *params])
+            while rows := cursor.fetchmany(10_000):
+                yield from rows
+
+    def _counting(
+        self, known_on: dt.date | None, tlps: Collection[str] | None
+    ) -> tuple[str, list[Any]]:
+        """The WHERE clause selecting the observations that count, and its parameters."""
         where: list[str] = []
         params: list[Any] = []
         if known_on is None:
@@ -239,14 +269,7 @@ class PostgresStore(Store):
         if tlps is not None:
             where.append("o.tlp = ANY(%s)")
             params.append(list(tlps))
-        query = (
-            "SELECT o.id, o.indicator, o.observed_on, o.absent, o.strength, o.reliability, "
-            "o.credibility, o.event FROM observations o "
-            "LEFT JOIN retractions r ON r.observation_id = o.id "
-            f"WHERE {' AND '.join(where)} ORDER BY o.id"
-        )
-        with self._errors():
-            return self.conn.execute(query, params).fetchall()
+        return " AND ".join(where), params
 
     def resolutions(self, include_retracted: bool = True) -> list[Resolution]:
         """Return every resolution (or only the current ones) with its retraction, by id."""

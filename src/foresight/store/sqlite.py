@@ -7,6 +7,7 @@ microseconds, booleans as 0/1, content keys as 32-byte blobs.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import sqlite3
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
@@ -15,7 +16,8 @@ from typing import Any
 
 from foresight.errors import StoreError
 from foresight.records import Observation, Resolution
-from foresight.store import Store, check_version, chunks, utc_now
+from foresight.scales import EPOCH_DATE
+from foresight.store import Store, check_version, chunks, trust_sql, utc_now
 
 COLUMNS = (
     "id, indicator, observed_on, recorded_at, analyst, absent, strength, source, source_url, "
@@ -189,6 +191,35 @@ class SQLiteStore(Store):
         self, *, known_on: dt.date | None = None, tlps: Collection[str] | None = None
     ) -> list[tuple[Any, ...]]:
         """Return compact rows of the observations that count, for Engine.from_rows."""
+        where, params = self._counting(known_on, tlps)
+        sql = (
+            "SELECT o.id, o.indicator, o.observed_on, o.absent, o.strength, o.reliability, "
+            "o.credibility, o.event FROM observations o "
+            f"LEFT JOIN retractions r ON r.observation_id = o.id WHERE {where} ORDER BY o.id"
+        )
+        with self._errors():
+            return self.conn.execute(sql, params).fetchall()
+
+    def scored_rows(
+        self, *, known_on: dt.date | None = None, tlps: Collection[str] | None = None
+    ) -> Iterator[tuple[Any, ...]]:
+        """Yield the observations that count, scored in SQL, for Engine.from_scored_rows."""
+        where, params = self._counting(known_on, tlps)
+        trust, trust_params = trust_sql("?")
+        sql = (
+            "SELECT o.id, o.indicator, o.absent, "
+            "CAST(julianday(o.observed_on) - julianday(?) AS INTEGER), "
+            f"{trust}, o.event FROM observations o "
+            f"LEFT JOIN retractions r ON r.observation_id = o.id WHERE {where} ORDER BY o.id"
+        )
+        with self._errors():
+            self._ensure_ln()
+            return self.conn.execute(sql, [EPOCH_DATE.isoformat(), *trust_params, *params])
+
+    def _counting(
+        self, known_on: dt.date | None, tlps: Collection[str] | None
+    ) -> tuple[str, list[Any]]:
+        """The WHERE clause selecting the observations that count, and its parameters."""
         where: list[str] = []
         params: list[Any] = []
         if known_on is None:
@@ -202,14 +233,14 @@ class SQLiteStore(Store):
         if tlps is not None:
             where.append(f"o.tlp IN ({', '.join('?' * len(tlps))})")
             params.extend(tlps)
-        sql = (
-            "SELECT o.id, o.indicator, o.observed_on, o.absent, o.strength, o.reliability, "
-            "o.credibility, o.event FROM observations o "
-            "LEFT JOIN retractions r ON r.observation_id = o.id "
-            f"WHERE {' AND '.join(where)} ORDER BY o.id"
-        )
-        with self._errors():
-            return self.conn.execute(sql, params).fetchall()
+        return " AND ".join(where), params
+
+    def _ensure_ln(self) -> None:
+        """Provide ln() where SQLite was built without its math functions."""
+        try:
+            self.conn.execute("SELECT ln(1.0)")
+        except sqlite3.OperationalError:
+            self.conn.create_function("ln", 1, math.log, deterministic=True)
 
     def resolutions(self, include_retracted: bool = True) -> list[Resolution]:
         """Return every resolution (or only the current ones) with its retraction, by id."""
