@@ -139,6 +139,16 @@ class Store(ABC):
 
     #: Ordered migrations of the backend; version n is MIGRATIONS[n - 1].
     MIGRATIONS: Sequence[Callable[[Any], None]] = ()
+    #: The backend's open DB-API connection.
+    conn: Any
+
+    @abstractmethod
+    def _errors(self) -> AbstractContextManager[None]:
+        """Turn the backend's errors inside the block into StoreError."""
+
+    @abstractmethod
+    def _version(self) -> int:
+        """Read the schema version recorded in the database (0 for a new one)."""
 
     def __enter__(self) -> Store:
         return self
@@ -152,17 +162,23 @@ class Store(ABC):
     def describe(self) -> str:
         """Name the backend and where the log lives, without any password."""
 
-    @abstractmethod
     def close(self) -> None:
         """Close the connection; the store cannot be used afterwards."""
+        self.conn.close()
 
-    @abstractmethod
     def schema_version(self) -> int:
         """Return the schema version the log is at."""
+        with self._errors():
+            return self._version()
 
-    @abstractmethod
     def count(self, include_retracted: bool = True) -> int:
         """Count the observations in the log."""
+        sql = "SELECT count(*) FROM observations"
+        if not include_retracted:
+            sql += " WHERE id NOT IN (SELECT observation_id FROM retractions)"
+        with self._errors():
+            row = self.conn.execute(sql).fetchone()
+        return int(row[0]) if row else 0
 
     @abstractmethod
     def observations(

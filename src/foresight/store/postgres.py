@@ -181,24 +181,6 @@ class PostgresStore(Store):
         """Name the backend and the database, without any password."""
         return f"PostgreSQL {self.where}"
 
-    def close(self) -> None:
-        """Close the connection."""
-        self.conn.close()
-
-    def schema_version(self) -> int:
-        """Return the schema version the log is at."""
-        with self._errors():
-            return self._version()
-
-    def count(self, include_retracted: bool = True) -> int:
-        """Count the observations in the log."""
-        query = "SELECT count(*) FROM observations"
-        if not include_retracted:
-            query += " WHERE id NOT IN (SELECT observation_id FROM retractions)"
-        with self._errors():
-            row = self.conn.execute(query).fetchone()
-        return int(row[0]) if row else 0
-
     def observations(
         self,
         include_retracted: bool = True,

@@ -143,23 +143,6 @@ class SQLiteStore(Store):
         """Name the backend and the file."""
         return f"SQLite {self.path}"
 
-    def close(self) -> None:
-        """Close the connection."""
-        self.conn.close()
-
-    def schema_version(self) -> int:
-        """Return the schema version the log is at."""
-        with self._errors():
-            return self._version()
-
-    def count(self, include_retracted: bool = True) -> int:
-        """Count the observations in the log."""
-        sql = "SELECT count(*) FROM observations"
-        if not include_retracted:
-            sql += " WHERE id NOT IN (SELECT observation_id FROM retractions)"
-        with self._errors():
-            return int(self.conn.execute(sql).fetchone()[0])
-
     def observations(
         self,
         include_retracted: bool = True,
