@@ -24,7 +24,7 @@ import itertools
 import math
 import operator
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from foresight import scales
@@ -206,6 +206,7 @@ class Engine:
         self.definitions = definitions
         self.known_on = known_on
         self.observations: dict[int, Observation] = {}
+        self._load: Callable[[Collection[int]], dict[int, Observation]] | None = None
         self.ignored = 0  # observations of indicators the definitions no longer have
         self._ratios: dict[Chain, dict[str, float]] = {}
         self._rates: dict[str, float] = {}
@@ -256,12 +257,19 @@ class Engine:
         return engine
 
     @classmethod
-    def from_scored_rows(cls, definitions: Definitions, rows: Iterable[Sequence[object]]) -> Engine:
+    def from_scored_rows(
+        cls,
+        definitions: Definitions,
+        rows: Iterable[Sequence[object]],
+        load: Callable[[Collection[int]], dict[int, Observation]] | None = None,
+    ) -> Engine:
         """An engine over rows the store has already scored: (id, indicator, absent, day,
         log_trust, event), day counted from EPOCH_DATE and log_trust = ln(trust).
 
-        The fastest path: the store computes what does not depend on the definitions."""
+        The fastest path: the store computes what does not depend on the definitions.
+        load(ids) fetches the full observations that explanations show, when asked."""
         engine = cls(definitions)
+        engine._load = load
         # indicator -> [observed chain, absent chain]: absent indexes it (0/1 or a bool)
         targets: dict[object, list[tuple[_Chain, float] | None] | None] = {}
         for rid, indicator, absent, day, log_trust, event in rows:
@@ -282,6 +290,16 @@ class Engine:
                 holder.unkeyed.append((day, log_trust + day * rate, rid, rid))  # type: ignore[operator]
         engine._finish()
         return engine
+
+    def _observations_for(self, ids: Iterable[int]) -> dict[int, Observation]:
+        """The full observations behind these ids, loading any the engine lacks."""
+        wanted = set(ids)
+        missing = wanted - self.observations.keys()
+        if missing:
+            if self._load is None:
+                raise ValueError("explanations need the full observations or a loader")
+            self.observations.update(self._load(missing))
+        return self.observations
 
     def _target(self, indicator: object, absent: object) -> tuple[_Chain, float] | None:
         """The chain a report of (indicator, absent) joins, or None for an unknown indicator."""
@@ -445,6 +463,12 @@ class Engine:
         peers = peers or [scenario]
         contributions: list[Contribution] = []
         moving = 0
+        observations = self._observations_for(
+            entry[3]
+            for chain, state in states.items()
+            if any(p.id in self._ratios.get(chain, {}) for p in peers)
+            for entry in state.top
+        )
         for chain, state in states.items():
             logs = self._ratios.get(chain, {})
             if not any(p.id in logs for p in peers):
@@ -456,12 +480,18 @@ class Engine:
             # already counted or ranks too low to matter.
             for rank, entry in enumerate(state.top, 1):
                 term = math.exp(entry[1] - day * state.rate) * RETURNS ** (rank - 1)
-                without = dict(totals)
-                for peer in peers:
-                    without[peer.id] -= logs.get(peer.id, 0.0) * term
-                points = result.probability - posterior(peers, without)[scenario_id]
                 log_ratio = logs.get(scenario_id, 0.0)
-                obs = self.observations[entry[3]]
+                if scenario.group:
+                    without = dict(totals)
+                    for peer in peers:
+                        without[peer.id] -= logs.get(peer.id, 0.0) * term
+                    before = posterior(peers, without)[scenario_id]
+                else:
+                    before = _sigmoid(
+                        scales.logit(scenario.prior) + _cap(totals[scenario_id] - log_ratio * term)
+                    )
+                points = result.probability - before
+                obs = observations[entry[3]]
                 contributions.append(
                     Contribution(
                         obs,

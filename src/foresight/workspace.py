@@ -113,8 +113,8 @@ class Workspace:
     ) -> Engine:
         """An engine over the definitions and the log (only what audience may see).
 
-        Without explain, the store hands over compact rows, filtered and scored in SQL: the
-        fast path for status, favoured and history. Explanations need full observations."""
+        The store hands over compact rows, filtered and scored in SQL; with explain, the
+        engine may also load the full observations its explanations show."""
         from foresight import scales
         from foresight.engine import Engine
 
@@ -122,13 +122,9 @@ class Workspace:
         if audience is not None:
             limit = scales.tlp_rank(audience)
             tlps = [level for level in scales.TLP_LEVELS if scales.tlp_rank(level) <= limit]
-        if not explain:
-            rows = self.store.scored_rows(known_on=known_on, tlps=tlps)
-            return Engine.from_scored_rows(self.definitions, rows)
-        observations = self.store.observations()
-        if tlps is not None:
-            observations = [o for o in observations if o.tlp in tlps]
-        return Engine(self.definitions, observations, known_on=known_on)
+        rows = self.store.scored_rows(known_on=known_on, tlps=tlps)
+        load = self.store.observations_by_id if explain else None
+        return Engine.from_scored_rows(self.definitions, rows, load)
 
     @property
     def reports_dir(self) -> Path:

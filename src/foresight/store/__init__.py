@@ -188,8 +188,16 @@ class Store(ABC):
         indicators: Collection[str] | None = None,
         since: dt.date | None = None,
         until: dt.date | None = None,
+        ids: Collection[int] | None = None,
     ) -> list[Observation]:
         """Return every observation (filtered if asked) with its retraction, ordered by id."""
+
+    def observations_by_id(self, ids: Collection[int]) -> dict[int, Observation]:
+        """Return the observations with these ids, keyed by id."""
+        found: dict[int, Observation] = {}
+        for chunk in chunks(sorted(set(ids)), 500):
+            found.update((o.id, o) for o in self.observations(ids=chunk))
+        return found
 
     @abstractmethod
     def engine_rows(

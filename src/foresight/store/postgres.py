@@ -188,6 +188,7 @@ class PostgresStore(Store):
         indicators: Collection[str] | None = None,
         since: dt.date | None = None,
         until: dt.date | None = None,
+        ids: Collection[int] | None = None,
     ) -> list[Observation]:
         """Return every observation (filtered if asked) with its retraction, ordered by id."""
         where: list[str] = []
@@ -203,6 +204,9 @@ class PostgresStore(Store):
         if until is not None:
             where.append("o.observed_on <= %s")
             params.append(until)
+        if ids is not None:
+            where.append("o.id = ANY(%s)")
+            params.append(list(ids))
         query = SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY o.id"
         with self._errors(), self.conn.cursor(row_factory=args_row(Observation)) as cur:
             return cur.execute(query, params).fetchall()

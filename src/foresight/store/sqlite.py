@@ -150,6 +150,7 @@ class SQLiteStore(Store):
         indicators: Collection[str] | None = None,
         since: dt.date | None = None,
         until: dt.date | None = None,
+        ids: Collection[int] | None = None,
     ) -> list[Observation]:
         """Return every observation (filtered if asked) with its retraction, ordered by id."""
         where: list[str] = []
@@ -165,6 +166,9 @@ class SQLiteStore(Store):
         if until is not None:
             where.append("o.observed_on <= ?")
             params.append(until.isoformat())
+        if ids is not None:
+            where.append(f"o.id IN ({', '.join('?' * len(ids))})")
+            params.extend(ids)
         sql = SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY o.id"
         decode = _Decoder()
         with self._errors():
