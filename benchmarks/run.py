@@ -1,0 +1,249 @@
+"""Time foresight as whole processes on synthetic logs of growing size.
+
+    python benchmarks/run.py [--sizes 10000,100000] [--full] [--runs 5] [--work DIR]
+
+For each size N (S = 20 scenarios, I = 200 indicators, ten years of observations) it
+generates a workspace with benchmarks/generate.py, then times, as separate processes and
+several runs each (median and spread), with the peak resident memory of each process:
+start-up (`--version`), `observe` of one entry, `import` of the N-row CSV (rows per second),
+`status`, `favoured`, `explain` of one scenario, `history --all --step month` over 120
+months, and `brief` for one month. The floor is a bare Python process that connects to the
+same SQLite file and reads the columns the engine needs with one SELECT; every command's
+ratio to it is printed. `--full` adds N = 1,000,000 (several minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+FLOOR_SQL = (
+    "SELECT o.indicator, o.observed_on, o.absent, o.strength, o.reliability, o.credibility, "
+    "o.event FROM observations o WHERE o.id NOT IN (SELECT observation_id FROM retractions)"
+)
+AS_OF = "2025-12-31"
+
+
+@dataclass
+class Timing:
+    """Several runs of one command at one size."""
+
+    name: str
+    size: int
+    seconds: list[float]
+    rss_mb: float
+    note: str = ""
+
+    @property
+    def median(self) -> float:
+        """The median wall time."""
+        return statistics.median(self.seconds)
+
+
+def run(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Run one process; return its wall time and peak RSS in MB."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    stderr = process.stderr.read().decode() if process.stderr else ""
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{stderr}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def measure(
+    name: str,
+    size: int,
+    command: list[str],
+    env: dict[str, str],
+    runs: int,
+    before: list[str] | None = None,
+) -> Timing:
+    """Time a command several times (running `before` untimed ahead of each run)."""
+    seconds, peak = [], 0.0
+    for k in range(runs):
+        if before:
+            subprocess.run(before, check=True, env=env)
+        elapsed, rss = run([part.replace("{k}", str(k)) for part in command], env)
+        seconds.append(elapsed)
+        peak = max(peak, rss)
+    return Timing(name, size, seconds, peak)
+
+
+def bench_size(size: int, work: Path, runs: int, env: dict[str, str]) -> list[Timing]:
+    """Generate a workspace of the given size and time every command on it."""
+    ws = work / f"n{size}"
+    if ws.exists():
+        shutil.rmtree(ws)
+    subprocess.run(
+        [
+            sys.executable,
+            str(HERE / "generate.py"),
+            str(ws),
+            "--observations",
+            str(size),
+            "--no-import",
+        ],
+        check=True,
+        env=env,
+    )
+    db = ws / ".foresight" / "foresight.db"
+    fs = [sys.executable, "-m", "foresight", "--workspace", str(ws)]
+    import_runs = max(1, min(runs, 3 if size <= 100_000 else 1))
+    clear = [
+        sys.executable,
+        "-c",
+        f"import pathlib, shutil; shutil.rmtree(pathlib.Path({str(db.parent)!r}), True)",
+    ]
+    timings = [
+        measure(
+            "import",
+            size,
+            [*fs, "import", str(ws / "observations.csv")],
+            env,
+            import_runs,
+            before=clear,
+        )
+    ]
+    timings[-1].note = f"{size / timings[-1].median:,.0f} rows/s"
+    floor_code = (
+        f"import sqlite3; c = sqlite3.connect({str(db)!r}); "
+        f"rows = c.execute({FLOOR_SQL!r}).fetchall()"
+    )
+    timings.append(
+        measure("floor (one SELECT)", size, [sys.executable, "-c", floor_code], env, runs)
+    )
+    timings.append(measure("--version", size, [*fs, "--version"], env, runs))
+    timings.append(
+        measure(
+            "observe",
+            size,
+            [
+                *fs,
+                "observe",
+                "i000",
+                "--date",
+                "2020-01-01",
+                "--source",
+                "benchmark",
+                "--reliability",
+                "B",
+                "--credibility",
+                "2",
+                "--note",
+                f"benchmark run {time.time()} {{k}}",
+            ],
+            env,
+            runs,
+        )
+    )
+    timings.append(measure("status", size, [*fs, "status", "--as-of", AS_OF], env, runs))
+    timings.append(measure("favoured", size, [*fs, "favoured", "--as-of", AS_OF], env, runs))
+    timings.append(measure("explain", size, [*fs, "explain", "s000", "--as-of", AS_OF], env, runs))
+    timings.append(
+        measure(
+            "history --all (120 months)",
+            size,
+            [
+                *fs,
+                "history",
+                "--all",
+                "--step",
+                "month",
+                "--from",
+                "2016-01-01",
+                "--to",
+                AS_OF,
+            ],
+            env,
+            runs,
+        )
+    )
+    timings.append(
+        measure(
+            "brief (one month)",
+            size,
+            [
+                *fs,
+                "brief",
+                "--month",
+                "2025-06",
+                "--out",
+                str(ws / "reports"),
+            ],
+            env,
+            runs,
+        )
+    )
+    return timings
+
+
+def report(timings: list[Timing]) -> None:
+    """Print the table, the ratios to the floor and the scaling lines."""
+    floors = {t.size: t.median for t in timings if t.name.startswith("floor")}
+    print(
+        f"\nforesight benchmark — {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, {platform.platform()}"
+    )
+    header = (
+        f"{'command':<28} {'N':>9} {'median s':>9} {'spread s':>15} {'peak MB':>8} "
+        f"{'× floor':>8}  note"
+    )
+    print(header)
+    print("-" * len(header))
+    for t in timings:
+        spread = f"{min(t.seconds):.3f}–{max(t.seconds):.3f}"
+        ratio = t.median / floors[t.size] if t.size in floors else math.nan
+        print(
+            f"{t.name:<28} {t.size:>9,} {t.median:>9.3f} {spread:>15} {t.rss_mb:>8.0f} "
+            f"{ratio:>8.2f}  {t.note}"
+        )
+    sizes = sorted({t.size for t in timings})
+    if len(sizes) < 2:
+        return
+    print("\nScaling (median seconds by N; exponent of time vs N, 1.0 = linear):")
+    for name in dict.fromkeys(t.name for t in timings):
+        by_size = {t.size: t.median for t in timings if t.name == name}
+        points = "  ".join(f"{n:,}: {by_size[n]:.3f}" for n in sizes if n in by_size)
+        first, last = sizes[0], sizes[-1]
+        exponent = math.log(by_size[last] / by_size[first]) / math.log(last / first)
+        print(f"  {name:<28} {points}   exponent {exponent:.2f}")
+
+
+def main() -> None:
+    """Parse the arguments and run the benchmark."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--full", action="store_true", help="add N = 1,000,000")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--work", type=Path, help="where to generate (default: a temp folder)")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")] + ([1_000_000] if args.full else [])
+    work = args.work or Path(tempfile.mkdtemp(prefix="foresight-bench-"))
+    env = {**os.environ, "NO_COLOR": "1", "FORESIGHT_ANALYST": "benchmark"}
+    env.pop("FORESIGHT_DB", None)
+    env.pop("FORESIGHT_WORKSPACE", None)
+    timings: list[Timing] = []
+    for size in sizes:
+        print(f"N = {size:,} …", file=sys.stderr, flush=True)
+        timings += bench_size(size, work, args.runs, env)
+    report(timings)
+    if not args.work:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
