@@ -71,7 +71,7 @@ def write_definitions(out: Path, scenarios: int, indicators: int, rnd: random.Ra
             f"id: s{s:03d}\ntitle: Synthetic scenario {s}\nsummary: A generated future.\n"
             f"prior: {prior}\nprior_rationale: Generated.\nprior_set_on: 2015-12-31\n"
             f"horizon: 2030-12-31\nresolution: Generated.\n"
-            + (f"group: block\n" if grouped else "")
+            + ("group: block\n" if grouped else "")
             + f"sources:\n{source}",
             encoding="utf-8",
         )
