@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from foresight.errors import DefinitionError, ForesightError, WorkspaceNotFoundError
 
 if TYPE_CHECKING:
-    import datetime as dt
-
-    from foresight.engine import Engine
+    from foresight.engine import Assessment, Engine
     from foresight.loader import Definitions
     from foresight.models import WorkspaceConfig
+    from foresight.report.render import Written
     from foresight.store import Store
+    from foresight.summary import Call, Status
 
 CONFIG_FILE = "foresight.yaml"
 SKELETON = Path(__file__).parent / "skeleton"
@@ -125,6 +126,31 @@ class Workspace:
         rows = self.store.scored_rows(known_on=known_on, tlps=tlps)
         load = self.store.observations_by_id if explain else None
         return Engine.from_scored_rows(self.definitions, rows, load)
+
+    def status(self, as_of: dt.date | None = None) -> Status:
+        """Every scenario's probability, phrase, 30-day change and resolution at as_of."""
+        from foresight.summary import status
+
+        resolutions = self.store.resolutions(include_retracted=False)
+        day = as_of or dt.date.today()
+        return status(self.engine(), day, self.config.yardstick, resolutions)
+
+    def favoured(self, as_of: dt.date | None = None, limit: int = 3) -> Call:
+        """The favoured scenario, the runner-up, the margin and what would change the call."""
+        from foresight.summary import favoured
+
+        day = as_of or dt.date.today()
+        return favoured(self.engine(), day, self.config.yardstick, limit)
+
+    def history(self, dates: list[dt.date]) -> list[Assessment]:
+        """Every scenario's probability at each date (ascending)."""
+        return self.engine().path(dates)
+
+    def brief(self, month: dt.date, **options: Any) -> Written:
+        """Write the month's brief; options as foresight.report.write_brief takes them."""
+        from foresight.report import write_brief
+
+        return write_brief(self, month, **options)
 
     @property
     def reports_dir(self) -> Path:

@@ -47,12 +47,8 @@ def status(ctx: click.Context, as_of: dt.date | None, as_json: bool) -> None:
       foresight status
       foresight status --as-of 2021-09-30 --json
     """
-    from foresight.summary import status as compute
-
-    workspace = open_workspace(ctx)
     day = as_of or dt.date.today()
-    resolutions = workspace.store.resolutions(include_retracted=False)
-    result = compute(workspace.engine(), day, workspace.config.yardstick, resolutions)
+    result = open_workspace(ctx).status(day)
     if as_json:
         print_json(result.as_json())
         return
@@ -94,10 +90,7 @@ def favoured(ctx: click.Context, as_of: dt.date | None, limit: int, as_json: boo
     Example:
       foresight favoured
     """
-    from foresight.summary import favoured as compute
-
-    workspace = open_workspace(ctx)
-    call = compute(workspace.engine(), as_of or dt.date.today(), workspace.config.yardstick, limit)
+    call = open_workspace(ctx).favoured(as_of or dt.date.today(), limit)
     if as_json:
         print_json(call.as_json())
         return
