@@ -100,7 +100,7 @@ def cli(ctx: click.Context, workspace: str | None, db: str | None) -> None:
     \b
     Example:
       foresight validate
-      foresight observe taliban-delegation-at-sco --date 2021-09-17 \\
+      foresight observe taliban-invited-to-sco-meeting --date 2021-09-17 \\
           --source "TASS report" --reliability B --credibility 2
       foresight status
       foresight brief --month 2021-11

@@ -132,7 +132,7 @@ def observe(ctx: click.Context, indicator: str, as_json: bool, **given: Any) -> 
 
     \b
     Example:
-      foresight observe taliban-delegation-at-sco --date 2021-09-17 \\
+      foresight observe taliban-invited-to-sco-meeting --date 2021-09-17 \\
           --source "TASS report" --reliability B --credibility 2 --strength moderate
     """
     from foresight import intake
