@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -428,3 +429,43 @@ def test_scored_rows_give_the_engine_the_same_result(store: Store) -> None:
     fast = Engine.from_scored_rows(definitions, store.scored_rows()).assess(day)
     assert fast.results == slow.results
     assert [r[0] for r in store.scored_rows(tlps=["CLEAR"])] == []
+
+
+def test_summary_counts_in_sql_what_summarise_counts_in_memory(store: Store) -> None:
+    from foresight.store import content_key, summarise
+
+    rows = [
+        new("a", observed_on=dt.date(2021, 8, 1), tlp="CLEAR"),
+        new("b", observed_on=dt.date(2021, 9, 1), tlp="AMBER"),
+        new("c", observed_on=dt.date(2021, 9, 30), tlp="GREEN", indicator="gone"),
+        new("d", observed_on=dt.date(2021, 9, 2), tlp="RED"),
+        new("e", observed_on=dt.date(2021, 9, 3)),  # retracted below
+        new("f", observed_on=dt.date(2021, 10, 1)),  # later
+        new("g", observed_on=dt.date(2021, 9, 29), indicator="other", strength=0.5),
+    ]
+    ids = store.add(rows, "alice").ids
+    store.retract(ids[4], "wrong", "alice")
+    window = {"since": dt.date(2021, 9, 1), "until": dt.date(2021, 9, 30)}
+    known = ["example-indicator", "other"]
+    amber = ["CLEAR", "GREEN", "AMBER"]
+    found = store.summary(**window, tlps=amber, indicators=known)
+    assert found == summarise(store.observations(), **window, tlps=amber, indicators=known)
+    assert (found.later, found.retracted, found.withheld, found.unknown) == (1, 1, 1, 1)
+    assert (found.used, found.in_window, found.total) == (3, 2, 6)
+    assert (found.first, found.last) == (dt.date(2021, 8, 1), dt.date(2021, 9, 29))
+    assert found.tlps == {"CLEAR", "AMBER", "GREEN"}
+    # The fingerprint hashes content only: the sorted content keys of the used rows.
+    used = sorted(content_key(rows[i]) for i in (0, 1, 6))
+    assert found.fingerprint == hashlib.sha256(b"".join(used)).hexdigest()
+
+    everything = store.summary(**window, tlps=None, indicators=known)
+    assert (everything.withheld, everything.used, everything.tlps) == (
+        0,
+        4,
+        {"CLEAR", "AMBER", "GREEN", "RED"},
+    )
+    assert everything == summarise(store.observations(), **window, tlps=None, indicators=known)
+    empty = store.summary(**window, tlps=["CLEAR"], indicators=[])
+    assert (empty.used, empty.unknown, empty.first, empty.tlps) == (0, 1, None, frozenset())
+    assert empty.fingerprint == hashlib.sha256().hexdigest()
+    assert empty == summarise(store.observations(), **window, tlps=["CLEAR"], indicators=[])

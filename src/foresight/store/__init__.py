@@ -79,7 +79,97 @@ class AddResult:
     retracted: int = 0  # retractions carried over from an export
 
 
-def content_key(row: NewObservation) -> bytes:
+@dataclass(frozen=True)
+class LogSummary:
+    """How the observations dated by a day were treated, for a brief's provenance.
+
+    Each observation falls in exactly one of later, retracted, withheld, unknown and
+    used, in that order of precedence.
+    """
+
+    later: int  # dated after the day
+    retracted: int  # dated by the day and retracted
+    withheld: int  # dated by the day, not retracted, marked with a level not allowed
+    unknown: int  # dated by the day, not retracted, allowed, of an indicator not listed
+    used: int  # dated by the day, not retracted, allowed, of a listed indicator
+    in_window: int  # used and dated on or after the window's first day
+    first: dt.date | None  # the earliest date of a used observation
+    last: dt.date | None  # the latest date of a used observation
+    tlps: frozenset[str]  # the levels the used observations are marked with
+    fingerprint: str  # sha256 (hex) over the used observations' content keys, sorted
+
+    @property
+    def total(self) -> int:
+        """Observations dated by the day, whatever became of them."""
+        return self.retracted + self.withheld + self.unknown + self.used
+
+
+def summarise(
+    observations: Iterable[Observation],
+    *,
+    since: dt.date,
+    until: dt.date,
+    tlps: Collection[str] | None,
+    indicators: Collection[str],
+) -> LogSummary:
+    """The summary of observations held in memory, as Store.summary makes it in SQL."""
+    counts = dict.fromkeys(("later", "retracted", "withheld", "unknown"), 0)
+    allowed = None if tlps is None else set(tlps)
+    known = set(indicators)
+    used: list[Observation] = []
+    for o in observations:
+        if o.observed_on > until:
+            counts["later"] += 1
+        elif o.retracted:
+            counts["retracted"] += 1
+        elif allowed is not None and o.tlp not in allowed:
+            counts["withheld"] += 1
+        elif o.indicator not in known:
+            counts["unknown"] += 1
+        else:
+            used.append(o)
+    return LogSummary(
+        **counts,
+        used=len(used),
+        in_window=sum(1 for o in used if o.observed_on >= since),
+        first=min((o.observed_on for o in used), default=None),
+        last=max((o.observed_on for o in used), default=None),
+        tlps=frozenset(o.tlp for o in used),
+        fingerprint=fingerprint(sorted(content_key(o) for o in used)),
+    )
+
+
+def fingerprint(keys: Iterable[bytes]) -> str:
+    """sha256 (hex) over content keys, in the order given (sorted, for a summary)."""
+    digest = hashlib.sha256()
+    for key in keys:
+        digest.update(key)
+    return digest.hexdigest()
+
+
+def _summary(rows: Iterable[Sequence[Any]], digest: str) -> LogSummary:
+    """A LogSummary from (class, tlp, count, in window, first, last) groups and the digest."""
+    counts = dict.fromkeys(("later", "retracted", "withheld", "unknown", "used", "in_window"), 0)
+    firsts: list[dt.date] = []
+    lasts: list[dt.date] = []
+    levels: set[str] = set()
+    for kind, tlp, count, in_window, first, last in rows:
+        counts[kind] += int(count)
+        if kind == "used":
+            counts["in_window"] += int(in_window or 0)
+            levels.add(tlp)
+            firsts.append(first if isinstance(first, dt.date) else dt.date.fromisoformat(first))
+            lasts.append(last if isinstance(last, dt.date) else dt.date.fromisoformat(last))
+    return LogSummary(
+        **counts,
+        first=min(firsts, default=None),
+        last=max(lasts, default=None),
+        tlps=frozenset(levels),
+        fingerprint=digest,
+    )
+
+
+def content_key(row: NewObservation | Observation) -> bytes:
     """Hash the content fields of an observation: equal content, equal key.
 
     Fields are joined by NUL, which no text field may contain (intake refuses it and
@@ -210,6 +300,23 @@ class Store(ABC):
         not retracted, or with known_on, recorded by the end of that day (UTC) and not
         retracted by then. tlps: only observations marked with these TLP levels.
         A fifth of the time of observations() on a large log.
+        """
+
+    @abstractmethod
+    def summary(
+        self,
+        *,
+        since: dt.date,
+        until: dt.date,
+        tlps: Collection[str] | None,
+        indicators: Collection[str],
+    ) -> LogSummary:
+        """Count how the observations dated by until were treated, in SQL (see LogSummary).
+
+        tlps: the levels the audience may see (None: every level); indicators: those
+        defined. Used observations are those counted by an engine over
+        scored_rows(tlps=tlps) that are dated by until; in_window counts those dated
+        from since. Equals summarise() over observations().
         """
 
     @abstractmethod
@@ -611,10 +718,12 @@ def open_store(url: str, *, timeout: float = 10.0) -> Store:
 
 __all__ = [
     "AddResult",
+    "LogSummary",
     "NewObservation",
     "Progress",
     "Store",
     "content_key",
     "open_store",
     "paused_gc",
+    "summarise",
 ]

@@ -21,7 +21,7 @@ from psycopg.rows import args_row
 from foresight.errors import StoreError
 from foresight.records import Observation, Resolution
 from foresight.scales import EPOCH_DATE
-from foresight.store import Store, check_version, chunks, trust_sql
+from foresight.store import LogSummary, Store, _summary, check_version, chunks, trust_sql
 
 # Any fixed 64-bit number; it names foresight's migration lock among advisory locks.
 MIGRATION_LOCK = 0x666F726573696768  # "foresigh"
@@ -239,6 +239,42 @@ class PostgresStore(Store):
             cursor.execute(query, [EPOCH_DATE, *trust_params, *params])
             while rows := cursor.fetchmany(10_000):
                 yield from rows
+
+    def summary(
+        self,
+        *,
+        since: dt.date,
+        until: dt.date,
+        tlps: Collection[str] | None,
+        indicators: Collection[str],
+    ) -> LogSummary:
+        """Count how the observations dated by until were treated, in SQL (see LogSummary)."""
+        levels = None if tlps is None else list(tlps)
+        grouped = (
+            "SELECT CASE WHEN o.observed_on > %(until)s THEN 'later' "
+            "WHEN r.observation_id IS NOT NULL THEN 'retracted' "
+            "WHEN %(tlps)s::text[] IS NOT NULL AND o.tlp <> ALL(%(tlps)s::text[]) "
+            "THEN 'withheld' "
+            "WHEN o.indicator <> ALL(%(indicators)s::text[]) THEN 'unknown' ELSE 'used' END, "
+            "o.tlp, count(*), count(*) FILTER (WHERE o.observed_on >= %(since)s), "
+            "min(o.observed_on), max(o.observed_on) "
+            "FROM observations o LEFT JOIN retractions r ON r.observation_id = o.id "
+            "GROUP BY 1, 2"
+        )
+        # sha256 over the sorted keys joined: what fingerprint() computes from them.
+        keys = (
+            "SELECT encode(sha256(coalesce(string_agg(o.content_key, ''::bytea "
+            "ORDER BY o.content_key), ''::bytea)), 'hex') FROM observations o "
+            "LEFT JOIN retractions r ON r.observation_id = o.id "
+            "WHERE o.observed_on <= %(until)s AND r.observation_id IS NULL "
+            "AND o.indicator = ANY(%(indicators)s::text[]) "
+            "AND (%(tlps)s::text[] IS NULL OR o.tlp = ANY(%(tlps)s::text[]))"
+        )
+        params = {"until": until, "since": since, "tlps": levels, "indicators": list(indicators)}
+        with self._errors():
+            rows = self.conn.execute(grouped, params).fetchall()
+            found = self.conn.execute(keys, params).fetchone()
+        return _summary(rows, found[0])
 
     def _counting(
         self, known_on: dt.date | None, tlps: Collection[str] | None

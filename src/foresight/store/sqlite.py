@@ -17,7 +17,16 @@ from typing import Any
 from foresight.errors import StoreError
 from foresight.records import Observation, Resolution
 from foresight.scales import EPOCH_DATE
-from foresight.store import Store, check_version, chunks, trust_sql, utc_now
+from foresight.store import (
+    LogSummary,
+    Store,
+    _summary,
+    check_version,
+    chunks,
+    fingerprint,
+    trust_sql,
+    utc_now,
+)
 
 COLUMNS = (
     "id, indicator, observed_on, recorded_at, analyst, absent, strength, source, source_url, "
@@ -202,6 +211,45 @@ class SQLiteStore(Store):
         with self._errors():
             self._ensure_ln()
             return self.conn.execute(sql, [EPOCH_DATE.isoformat(), *trust_params, *params])
+
+    def summary(
+        self,
+        *,
+        since: dt.date,
+        until: dt.date,
+        tlps: Collection[str] | None,
+        indicators: Collection[str],
+    ) -> LogSummary:
+        """Count how the observations dated by until were treated, in SQL (see LogSummary)."""
+        marks = ", ".join("?" * len(indicators))
+        withheld, levels = "", []
+        if tlps is not None:
+            withheld = f"WHEN o.tlp NOT IN ({', '.join('?' * len(tlps))}) THEN 'withheld' "
+            levels = list(tlps)
+        grouped = (
+            "SELECT CASE WHEN o.observed_on > ? THEN 'later' "
+            "WHEN r.observation_id IS NOT NULL THEN 'retracted' "
+            f"{withheld}WHEN o.indicator NOT IN ({marks}) THEN 'unknown' ELSE 'used' END, "
+            "o.tlp, count(*), sum(o.observed_on >= ?), min(o.observed_on), max(o.observed_on) "
+            "FROM observations o LEFT JOIN retractions r ON r.observation_id = o.id "
+            "GROUP BY 1, 2"
+        )
+        keys = (
+            "SELECT o.content_key FROM observations o "
+            "LEFT JOIN retractions r ON r.observation_id = o.id "
+            "WHERE o.observed_on <= ? AND r.observation_id IS NULL "
+            f"AND o.indicator IN ({marks})"
+            + (f" AND o.tlp IN ({', '.join('?' * len(levels))})" if tlps is not None else "")
+            + " ORDER BY o.content_key"
+        )
+        day = until.isoformat()
+        with self._errors():
+            rows = self.conn.execute(
+                grouped, [day, *levels, *indicators, since.isoformat()]
+            ).fetchall()
+            cursor = self.conn.execute(keys, [day, *indicators, *levels])
+            digest = fingerprint(key for (key,) in cursor)
+        return _summary(rows, digest)
 
     def _counting(
         self, known_on: dt.date | None, tlps: Collection[str] | None
