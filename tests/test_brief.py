@@ -490,3 +490,53 @@ def test_defaults_last_full_month_into_the_workspace_reports(ws: Path, db: Path)
     assert result.stdout.splitlines()[0] == str(ws / "reports" / f"{last}.md")
     assert (ws / "reports" / f"{last}.md").is_file()
     assert (ws / "reports" / "index.html").is_file()
+
+
+@pytest.mark.parametrize("audience", ["GREEN", "AMBER"])
+def test_the_brief_from_the_store_equals_one_from_observations_in_memory(
+    ws: Path, db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, audience: str
+) -> None:
+    import datetime as dt
+
+    from foresight.report import build_brief, write_brief
+    from foresight.report.context import describe_store
+    from foresight.workspace import Workspace
+
+    workspace = Workspace.open(ws, str(db))
+    store = workspace.store
+    asked: list[dict[str, object]] = []
+    everything = store.observations()
+    read = store.observations
+
+    def spy(*args: object, **kwargs: object) -> object:
+        asked.append(kwargs)
+        return read(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "observations", spy)
+
+    def both(out: Path) -> tuple[object, object]:
+        written = write_brief(workspace, dt.date(2021, 11, 1), audience=audience, out=out)
+        in_memory = build_brief(
+            workspace.definitions,
+            everything,
+            dt.date(2021, 11, 1),
+            audience=audience,
+            workspace=workspace.config.name,
+            yardstick=workspace.config.yardstick,
+            store=describe_store(workspace.db_url),
+            generated=written.brief.generated,
+            resolutions=store.resolutions(),
+        )
+        return written.brief, in_memory
+
+    from_store, in_memory = both(tmp_path / "quiet")
+    assert from_store == in_memory
+    # Without a resolution the log is never read in full: only the shown observations.
+    assert asked and all(set(kwargs) == {"ids"} for kwargs in asked)
+
+    store.resolve("talks-collapse", "did-not-happen", dt.date(2021, 11, 20), "Desk", "tester")
+    asked.clear()
+    from_store, in_memory = both(tmp_path / "resolved")
+    assert from_store.track is not None and from_store.track.rows  # type: ignore[attr-defined]
+    assert from_store == in_memory
+    assert {"indicators"} in [set(kwargs) for kwargs in asked]

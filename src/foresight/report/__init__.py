@@ -4,7 +4,7 @@ The only part of foresight that imports jinja2. A library user writes a brief wi
 ``write_brief(Workspace.open(path), datetime.date(2021, 11, 1))``.
 """
 
-from foresight.report.context import Brief, build_brief
+from foresight.report.context import Brief, build_brief, compose_brief
 from foresight.report.render import FORMATS, Written, environment, previous_month, write_brief
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "Brief",
     "Written",
     "build_brief",
+    "compose_brief",
     "environment",
     "previous_month",
     "write_brief",

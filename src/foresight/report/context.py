@@ -1,18 +1,22 @@
 """Build the one typed context every brief template reads.
 
-Pure: definitions and observations in, a ``Brief`` out; no files, no templates. Every
-number is computed as of the month's last day from the observations the audience may
-see (``Engine.assess(month_end)``), so a brief for a past month is reproducible: only
-the ``generated`` stamp depends on the clock. The track record uses the resolutions
-settled by the month's end, and replays each forecast from what was recorded by its date.
+Pure: definitions and an engine over what the audience may see, a summary of the log
+and resolutions in, a ``Brief`` out; no files, no SQL, no templates (``build_brief``
+makes the engine and summary from observations in memory, ``write_brief`` from the
+store, which never holds the whole log). Every number is computed as of the month's
+last day from the observations the audience may see (``Engine.assess(month_end)``), so
+a brief for a past month is reproducible: only the ``generated`` stamp depends on the
+clock. The evidence fingerprint hashes the used observations' content keys, sorted, so
+it does not depend on ids, paths or record times. The track record uses the
+resolutions settled by the month's end, and replays each forecast from what was
+recorded by its date.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath, PureWindowsPath
 from urllib.parse import urlsplit
@@ -24,6 +28,7 @@ from foresight.errors import ReportError
 from foresight.loader import Definitions
 from foresight.records import Observation, Resolution
 from foresight.report.snapshot import Change, Snapshot, definitions_snapshot, diff
+from foresight.store import LogSummary, summarise
 from foresight.summary import Call, favoured, month_end
 
 # Okabe & Ito (2008) colour-blind-safe palette, blue first; yellow last because it is
@@ -475,21 +480,78 @@ def build_brief(
     resolutions: Sequence[Resolution] = (),
     audit: bool = True,
 ) -> Brief:
-    """Compute the brief for the month holding `month` as one typed context object.
+    """Compute the brief for the month holding `month` from observations held in memory.
 
     resolutions: every resolution in the log; those settled by the month's end make the
     track record. audit: whether the track record includes the indicator audit.
     """
     first = month.replace(day=1)
+    levels = visible_levels(audience)
+    releasable = [o for o in observations if o.tlp in levels]
+    summary = summarise(
+        observations,
+        since=first,
+        until=month_end(first),
+        tlps=levels,
+        indicators=list(definitions.indicators),
+    )
+    return compose_brief(
+        definitions,
+        Engine(definitions, releasable),
+        summary,
+        first,
+        evidence=lambda indicators: [o for o in releasable if o.indicator in indicators],
+        audience=audience,
+        workspace=workspace,
+        yardstick=yardstick,
+        store=store,
+        previous=previous,
+        generated=generated,
+        resolutions=resolutions,
+        audit=audit,
+    )
+
+
+def visible_levels(audience: str) -> list[str]:
+    """The TLP levels an audience may see: its own and every lower one."""
+    limit = scales.tlp_rank(scales.normalise_tlp(audience))
+    return [level for level in scales.TLP_LEVELS if scales.tlp_rank(level) <= limit]
+
+
+Evidence = Callable[[Collection[str]], Sequence[Observation]]
+"""Given indicator ids, every observation of them the audience may see, retracted too."""
+
+
+def compose_brief(
+    definitions: Definitions,
+    engine: Engine,
+    summary: LogSummary,
+    month: dt.date,
+    *,
+    evidence: Evidence,
+    audience: str,
+    workspace: str,
+    yardstick: str,
+    store: str,
+    previous: tuple[str, Snapshot] | None = None,
+    generated: dt.datetime | None = None,
+    resolutions: Sequence[Resolution] = (),
+    audit: bool = True,
+) -> Brief:
+    """Compute the month's brief from an engine over what the audience may see.
+
+    engine: over the observations the audience may see (able to explain, so it may
+    load the ones it shows); summary: the log summarised by the month's first and last
+    days, the audience's levels and the defined indicators; evidence: asked only when a
+    scenario is resolved, for the observations the track record replays.
+    """
+    first = month.replace(day=1)
     end = month_end(first)
     previous_end = month_end(add_months(first, -1))
     audience_level = scales.normalise_tlp(audience)
-    limit = scales.tlp_rank(audience_level)
     if not definitions.scenarios:
         raise ReportError("the workspace defines no scenario, so there is nothing to brief")
 
-    releasable = [o for o in observations if scales.tlp_rank(o.tlp) <= limit]
-    engine = Engine(definitions, releasable)
     styles = {
         sid: (PALETTE[i % len(PALETTE)], DASHES[(i // len(PALETTE)) % len(DASHES)])
         for i, sid in enumerate(definitions.scenarios)
@@ -530,26 +592,19 @@ def build_brief(
     if mover is not None:
         headline += f"; biggest mover {mover.title} {_points(mover.change)}"
 
-    in_scope = [o for o in observations if o.observed_on <= end]
-    live = [o for o in in_scope if not o.retracted]
-    shown = [o for o in live if scales.tlp_rank(o.tlp) <= limit]
-    used = sorted(
-        (o for o in shown if o.indicator in definitions.indicators),
-        key=lambda o: (o.observed_on, o.id),
-    )
-    marking = Marking(scales.TLP_LEVELS[max((scales.tlp_rank(o.tlp) for o in used), default=0)])
+    marking = Marking(scales.TLP_LEVELS[max(map(scales.tlp_rank, summary.tlps), default=0)])
     provenance = Provenance(
-        total=len(in_scope),
+        total=summary.total,
         counted=now.counted,
-        withheld=len(live) - len(shown),
-        retracted=len(in_scope) - len(live),
-        unknown=len(shown) - len(used),
-        later=len(observations) - len(in_scope),
-        in_month=sum(1 for o in used if o.observed_on >= first),
-        first=used[0].observed_on if used else None,
-        last=used[-1].observed_on if used else None,
+        withheld=summary.withheld,
+        retracted=summary.retracted,
+        unknown=summary.unknown,
+        later=summary.later,
+        in_month=summary.in_window,
+        first=summary.first,
+        last=summary.last,
         store=store,
-        fingerprint=_fingerprint(used),
+        fingerprint=summary.fingerprint[:16],
     )
     chart = _chart(ticks, path, key_points, by_id, definitions, first, end)
     snap = definitions_snapshot(definitions)
@@ -582,7 +637,7 @@ def build_brief(
         methodology=_methodology(yardstick, Marking(audience_level), provenance.withheld),
         provenance=provenance,
         snapshot=snap,
-        track=_track(definitions, releasable, resolutions, end, styles, audit),
+        track=_track(definitions, evidence, resolutions, end, styles, audit),
     )
 
 
@@ -800,7 +855,7 @@ def _chart(
 
 def _track(
     definitions: Definitions,
-    observations: Sequence[Observation],
+    evidence: Evidence,
     resolutions: Sequence[Resolution],
     end: dt.date,
     styles: dict[str, tuple[str, str]],
@@ -811,7 +866,9 @@ def _track(
         Awaiting(s.id, s.title, s.horizon)
         for s in scoring.awaiting_resolution(definitions, resolutions, end)
     ]
-    card = scoring.score_resolutions(definitions, observations, resolutions, as_of=end)
+    card = scoring.score_resolutions(
+        definitions, _replayed(definitions, evidence, resolutions, end), resolutions, as_of=end
+    )
     if card.empty and not awaiting:
         return None
     titles = {sid: s.title for sid, s in definitions.scenarios.items()}
@@ -876,6 +933,22 @@ def _track(
     )
 
 
+def _replayed(
+    definitions: Definitions, evidence: Evidence, resolutions: Sequence[Resolution], end: dt.date
+) -> Sequence[Observation]:
+    """The observations the track record replays: none unless a scenario is scored.
+
+    Only indicators weighing on a scored scenario or on a member of its exclusive group
+    can move its replayed forecasts or its audit, so only theirs are asked for.
+    """
+    scored = {o.scenario for o in scoring.outcomes(resolutions, end)} & definitions.scenarios.keys()
+    if not scored:
+        return []
+    groups = {definitions.scenarios[sid].group for sid in scored} - {None}
+    moved = scored | {sid for sid, s in definitions.scenarios.items() if s.group in groups}
+    return evidence({i.id for i in definitions.indicators.values() if moved & i.weights.keys()})
+
+
 def _methodology(yardstick: str, audience: Marking, withheld: int) -> Methodology:
     rel = scales.RELIABILITY_TRUST
     cred = scales.CREDIBILITY_TRUST
@@ -924,32 +997,6 @@ def _methodology(yardstick: str, audience: Marking, withheld: int) -> Methodolog
         weights=[Grade(k, k, v) for k, v in scales.WEIGHTS.items()],
         tlp=[Marking(level) for level in scales.TLP_LEVELS],
     )
-
-
-def _fingerprint(observations: list[Observation]) -> str:
-    """A short hash of the evidence used, independent of ids, paths and record times."""
-    digest = hashlib.sha256()
-    lines = sorted(
-        "\t".join(
-            (
-                o.indicator,
-                o.observed_on.isoformat(),
-                "absent" if o.absent else "observed",
-                repr(o.strength),
-                o.source,
-                o.source_url or "",
-                o.reliability,
-                str(o.credibility),
-                o.event or "",
-                o.tlp,
-                o.note,
-            )
-        )
-        for o in observations
-    )
-    for line in lines:
-        digest.update(line.encode("utf-8") + b"\n")
-    return digest.hexdigest()[:16]
 
 
 def _pct(value: float) -> str:

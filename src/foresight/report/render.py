@@ -36,10 +36,12 @@ from foresight.report.context import (
     Brief,
     Marking,
     add_months,
-    build_brief,
+    compose_brief,
     describe_store,
     long_date,
+    visible_levels,
 )
+from foresight.summary import month_end
 
 if TYPE_CHECKING:
     from foresight.workspace import Workspace
@@ -204,17 +206,31 @@ def write_brief(
     config = workspace.config
     level = scales.normalise_tlp(audience or config.default_audience)
     previous = snapshot.previous(folder, key)
-    brief = build_brief(
-        workspace.definitions,
-        workspace.store.observations(),
+    definitions = workspace.definitions
+    store = workspace.store
+    levels = visible_levels(level)
+    # The engine reads compact scored rows and loads only the observations it shows;
+    # the provenance is counted by the database: the log is never held in memory.
+    brief = compose_brief(
+        definitions,
+        workspace.engine(audience=level, explain=True),
+        store.summary(
+            since=first,
+            until=month_end(first),
+            tlps=levels,
+            indicators=list(definitions.indicators),
+        ),
         first,
+        evidence=lambda indicators: [
+            o for o in store.observations(indicators=indicators) if o.tlp in levels
+        ],
         audience=level,
         workspace=config.name,
         yardstick=config.yardstick,
         store=describe_store(workspace.db_url),
         previous=previous,
         generated=generated,
-        resolutions=workspace.store.resolutions(),
+        resolutions=store.resolutions(),
         audit=audit,
     )
     env = environment(workspace.templates_dir)
