@@ -684,10 +684,10 @@ def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
-def trust_sql(placeholder: str) -> tuple[str, list[float]]:
+def trust_sql(marker: str) -> tuple[str, list[float]]:
     """SQL for ln(strength x reliability factor x credibility factor), and its parameters."""
-    reliability = " ".join(f"WHEN '{k}' THEN {placeholder}" for k in scales.RELIABILITY_TRUST)
-    credibility = " ".join(f"WHEN {k} THEN {placeholder}" for k in scales.CREDIBILITY_TRUST)
+    reliability = " ".join(f"WHEN '{k}' THEN {marker}" for k in scales.RELIABILITY_TRUST)
+    credibility = " ".join(f"WHEN {k} THEN {marker}" for k in scales.CREDIBILITY_TRUST)
     sql = (
         f"ln(o.strength * (CASE o.reliability {reliability} END)"
         f" * (CASE o.credibility {credibility} END))"
