@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from foresight.cli.common import MONTH, note, open_workspace
+from foresight.cli.common import MONTH, note, open_workspace, working
 
 AUDIENCES = ("clear", "green", "amber", "amber+strict", "red")
 FORMAT_NAMES = ("md", "html")
@@ -78,7 +78,8 @@ def brief(
     if day.year < 2:
         raise click.BadParameter(f"{day:%Y-%m} is too early for a brief", ctx, param_hint="--month")
     workspace = open_workspace(ctx)
-    written = write_brief(workspace, day, audience=audience, formats=formats, out=out)
+    with working(f"Writing the brief for {day:%B %Y}…"):
+        written = write_brief(workspace, day, audience=audience, formats=formats, out=out)
     for path in written.paths:
         click.echo(path)
     result = written.brief

@@ -16,6 +16,7 @@ from foresight.cli.common import (
     print_json,
     print_table,
     signed_points,
+    working,
 )
 
 if TYPE_CHECKING:
@@ -48,7 +49,8 @@ def status(ctx: click.Context, as_of: dt.date | None, as_json: bool) -> None:
       foresight status --as-of 2021-09-30 --json
     """
     day = as_of or dt.date.today()
-    result = open_workspace(ctx).status(day)
+    with working("Weighing the evidence…"):
+        result = open_workspace(ctx).status(day)
     if as_json:
         print_json(result.as_json())
         return
@@ -90,7 +92,8 @@ def favoured(ctx: click.Context, as_of: dt.date | None, limit: int, as_json: boo
     Example:
       foresight favoured
     """
-    call = open_workspace(ctx).favoured(as_of or dt.date.today(), limit)
+    with working("Weighing the evidence…"):
+        call = open_workspace(ctx).favoured(as_of or dt.date.today(), limit)
     if as_json:
         print_json(call.as_json())
         return
@@ -130,7 +133,8 @@ def explain(
     sid = _scenario_id(workspace, scenario_id)
     day = as_of or dt.date.today()
     yardstick = workspace.config.yardstick
-    explanation = workspace.engine(explain=True).explain(sid, day)
+    with working("Weighing the evidence…"):
+        explanation = workspace.engine(explain=True).explain(sid, day)
     result = explanation.result
     contributions = explanation.contributions[: limit or None]
     if as_json:
@@ -270,7 +274,8 @@ def history(
     workspace = open_workspace(ctx)
     scenarios = workspace.definitions.scenarios
     ids = list(scenarios) if all_ else [_scenario_id(workspace, scenario_id or "")]
-    engine = workspace.engine()
+    with working("Reading the log…"):
+        engine = workspace.engine()
     end = end or dt.date.today()
     if start is None:
         first = engine.first_date
@@ -278,7 +283,8 @@ def history(
         start = min(start, first) if first else start
     if start > end:
         raise click.UsageError(f"--from {start} is after --to {end}")
-    path = engine.path(steps(start, end, step))
+    with working("Replaying the evidence…"):
+        path = engine.path(steps(start, end, step))
     if as_json:
         print_json(
             {

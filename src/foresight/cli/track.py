@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from foresight.cli.common import DATE, json_option, note, open_workspace, print_json, print_table
+from foresight.cli.common import (
+    DATE,
+    json_option,
+    note,
+    open_workspace,
+    print_json,
+    print_table,
+    working,
+)
 from foresight.cli.log import FORMATS, _analyst, _analyst_option
 from foresight.records import OUTCOMES
 
@@ -217,14 +225,15 @@ def scorecard(
     _check_window(start, end)
     workspace = open_workspace(ctx)
     store = workspace.store
-    card = score_resolutions(
-        workspace.definitions,
-        store.observations(),
-        store.resolutions(),
-        start=start,
-        end=end,
-        step=step,
-    )
+    with working("Replaying what was known at each date…"):
+        card = score_resolutions(
+            workspace.definitions,
+            store.observations(),
+            store.resolutions(),
+            start=start,
+            end=end,
+            step=step,
+        )
     _report(card, as_json)
     if card.late:
         note(
