@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from foresight.cli.common import DATE, json_option, note, open_workspace, print_json, print_table
+from foresight.cli.common import (
+    DATE,
+    json_option,
+    note,
+    open_workspace,
+    print_json,
+    print_table,
+    working,
+)
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -423,12 +431,14 @@ def export(
     from foresight import intake
 
     store = open_workspace(ctx).store
-    observations = store.observations(include_retracted)
+    with working("Reading the log…"):
+        observations = store.observations(include_retracted)
     if output is None:
         intake.write_export(observations, fmt or "csv", sys.stdout)
         return
     fmt = fmt or (intake.format_of(output) if output.suffix else "csv")
-    count = intake.export_file(observations, fmt, output)
+    with working(f"Writing {output}…"):
+        count = intake.export_file(observations, fmt, output)
     note(f"Wrote {count} observation(s) to {output}.")
 
 
