@@ -79,14 +79,21 @@ def m001_initial(conn: sqlite3.Connection) -> None:
             reason TEXT NOT NULL
         )""",
     ]
-    for table in ("observations", "retractions"):
+    _create_append_only(conn, statements, ("observations", "retractions"))
+
+
+def _create_append_only(
+    conn: sqlite3.Connection, statements: list[str], tables: tuple[str, ...]
+) -> None:
+    """Run the CREATE statements, then forbid UPDATE and DELETE on the tables."""
+    for statement in statements:
+        conn.execute(statement)
+    for table in tables:
         for action in ("UPDATE", "DELETE"):
-            statements.append(
+            conn.execute(
                 f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
                 f"BEGIN SELECT RAISE(ABORT, '{table} are append-only'); END"
             )
-    for statement in statements:
-        conn.execute(statement)
 
 
 def m002_resolutions(conn: sqlite3.Connection) -> None:
@@ -109,14 +116,7 @@ def m002_resolutions(conn: sqlite3.Connection) -> None:
             reason TEXT NOT NULL
         )""",
     ]
-    for table in ("resolutions", "resolution_retractions"):
-        for action in ("UPDATE", "DELETE"):
-            statements.append(
-                f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} are append-only'); END"
-            )
-    for statement in statements:
-        conn.execute(statement)
+    _create_append_only(conn, statements, ("resolutions", "resolution_retractions"))
 
 
 class SQLiteStore(Store):
