@@ -34,7 +34,9 @@ with open_store(url, timeout=30) as store:
 
 
 def test_concurrent_writers_lose_nothing(db_url: str) -> None:
-    start = str(time.time() + 1.5)  # time enough for every writer to start up
+    start = str(
+        time.time() + 3.0
+    )  # time enough for every writer to start up, even on a busy machine
     writers = [
         subprocess.Popen(
             [sys.executable, "-c", WRITER, db_url, f"writer-{w}", str(EACH), start],
