@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import sqlite3
+import time
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -134,6 +135,19 @@ class SQLiteStore(Store):
             raise StoreError(f"cannot open the log at {self.path}: {exc}") from None
         try:
             with self._errors():
+                self._set_up(time.monotonic() + timeout)
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def _set_up(self, deadline: float) -> None:
+        """Set the connection up and migrate, retrying while another process does the same.
+
+        Switching a new file to WAL can fail at once with "database is locked" when
+        several processes open it together (SQLite does not wait on it), so the setup,
+        which is idempotent, is tried again until the deadline."""
+        while True:
+            try:
                 # Only takes effect when the file is new: bigger pages make the content
                 # key index shallower, and a large import a quarter faster.
                 self.conn.execute("PRAGMA page_size = 16384")
@@ -144,9 +158,11 @@ class SQLiteStore(Store):
                 if self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                     self.conn.execute("PRAGMA journal_mode = WAL")
                 self._migrate()
-        except BaseException:
-            self.conn.close()
-            raise
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def describe(self) -> str:
         """Name the backend and the file."""
