@@ -80,7 +80,16 @@ class Scenario(Strict):
         default=None,
         description="Exclusive group: scenarios sharing a group are mutually exclusive.",
     )
+    implies: list[Slug] = Field(
+        default_factory=list,
+        description="Scenarios this one implies: it cannot be more likely than any of them.",
+    )
     sources: list[SourceRef] = Field(min_length=1, description="Documents behind the prior.")
+
+    @field_validator("implies", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
 
     @field_validator("horizon")
     @classmethod
@@ -99,7 +108,24 @@ class Weight(Strict):
         default=None,
         description="Likelihood ratio when looked for and absent; none means absence is neutral.",
     )
+    settles: Literal["happened", "did-not-happen"] | None = Field(
+        default=None,
+        description="Observing the indicator meets the scenario's resolution criterion: "
+        "such reports never age for it, and a well-graded one prompts a resolution.",
+    )
     sources: list[SourceRef] = Field(default_factory=list, description="Documents behind it.")
+
+    @field_validator("settles")
+    @classmethod
+    def _settles_agrees(cls, value: str | None, info: ValidationInfo) -> str | None:
+        observed = info.data.get("observed")
+        if value is None or observed is None:
+            return value
+        ratio = scales.weight_ratio(observed)
+        if (value == "happened") != (ratio > 1.0):
+            wanted = "a weight for the scenario" if value == "happened" else "a weight against it"
+            raise ValueError(f"'settles: {value}' needs {wanted} when observed")
+        return value
 
     @field_validator("observed", "absent")
     @classmethod
@@ -142,10 +168,30 @@ class Indicator(Strict):
         gt=0,
         description="Days after which a report counts half; null for lasting facts.",
     )
+    absent_half_life_days: int | None = Field(
+        default=None,
+        gt=0,
+        description="Days after which a report of absence counts half (default: "
+        "half_life_days, or DEFAULT_ABSENT_HALF_LIFE_DAYS for lasting facts).",
+    )
     expected_by: dt.date | None = Field(
         default=None, description="If it is going to happen, it should have by this date."
     )
     sources: list[SourceRef] = Field(min_length=1, description="Documents behind the signpost.")
+
+    @property
+    def absent_half_life(self) -> int:
+        """Days after which a report of absence counts half: absence is a snapshot, it ages."""
+        return (
+            self.absent_half_life_days
+            or self.half_life_days
+            or scales.DEFAULT_ABSENT_HALF_LIFE_DAYS
+        )
+
+    def settles(self, scenario_id: str) -> str | None:
+        """The outcome observing this indicator settles for the scenario, if any."""
+        weight = self.weights.get(scenario_id)
+        return weight.settles if weight else None
 
 
 MODELS: tuple[type[Strict], ...] = (WorkspaceConfig, Scenario, Indicator, Weight, SourceRef)

@@ -36,6 +36,15 @@ CREDIBILITY_TRUST: dict[int, float] = {1: 1.0, 2: 0.8, 3: 0.6, 4: 0.4, 5: 0.2, 6
 # The engine counts days from here (small, exact decay exponents); stores score rows with it.
 EPOCH_DATE = dt.date(2000, 1, 1)
 
+# "Looked for and not found" describes one moment. A report of absence of a lasting fact
+# (no half-life) loses half its weight after a year: by then the question has usually been
+# asked again, and an old "not yet" says little about today.
+DEFAULT_ABSENT_HALF_LIFE_DAYS = 365
+
+# A settling report (a weight with `settles:`) prompts a resolution when its trust is at
+# least that of a strong match graded B2 (1.0 x 0.8 x 0.8): usually reliable, probably true.
+ACTIONABLE_TRUST = 0.64
+
 # How clearly the event fits the indicator's description.
 STRENGTH: dict[str, float] = {"strong": 1.0, "moderate": 0.6, "weak": 0.3}
 

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 from foresight.errors import DefinitionError, ForesightError, WorkspaceNotFoundError
 
 if TYPE_CHECKING:
-    from foresight.engine import Assessment, Engine
+    from foresight.engine import Engine
     from foresight.loader import Definitions
     from foresight.models import WorkspaceConfig
     from foresight.report.render import Written
     from foresight.store import Store
-    from foresight.summary import Call, Status
+    from foresight.summary import PathPoint, Status, Why
 
 CONFIG_FILE = "foresight.yaml"
 SKELETON = Path(__file__).parent / "skeleton"
@@ -110,12 +110,11 @@ class Workspace:
         *,
         known_on: dt.date | None = None,
         audience: str | None = None,
-        explain: bool = False,
     ) -> Engine:
         """An engine over the definitions and the log (only what audience may see).
 
-        The store hands over compact rows, filtered and scored in SQL; with explain, the
-        engine may also load the full observations its explanations show."""
+        The store hands over compact rows, filtered and scored in SQL; the engine loads
+        the full observations its explanations show when it needs them."""
         from foresight import scales
         from foresight.engine import Engine
 
@@ -124,27 +123,40 @@ class Workspace:
             limit = scales.tlp_rank(audience)
             tlps = [level for level in scales.TLP_LEVELS if scales.tlp_rank(level) <= limit]
         rows = self.store.scored_rows(known_on=known_on, tlps=tlps)
-        load = self.store.observations_by_id if explain else None
-        return Engine.from_scored_rows(self.definitions, rows, load)
+        return Engine.from_scored_rows(self.definitions, rows, self.store.observations_by_id)
 
-    def status(self, as_of: dt.date | None = None) -> Status:
-        """Every scenario's probability, phrase, 30-day change and resolution at as_of."""
+    def status(
+        self, as_of: dt.date | None = None, limit: int = 3, audience: str | None = None
+    ) -> Status:
+        """Every scenario's state and probability and every question's call at as_of, with
+        up to limit signposts that would change each open call (0: none)."""
         from foresight.summary import status
 
         resolutions = self.store.resolutions(include_retracted=False)
         day = as_of or dt.date.today()
-        return status(self.engine(), day, self.config.yardstick, resolutions)
+        engine = self.engine(audience=audience)
+        return status(engine, day, self.config.yardstick, resolutions, limit)
 
-    def favoured(self, as_of: dt.date | None = None, limit: int = 3) -> Call:
-        """The favoured scenario, the runner-up, the margin and what would change the call."""
-        from foresight.summary import favoured
+    def favoured(
+        self, as_of: dt.date | None = None, limit: int = 3, audience: str | None = None
+    ) -> Status:
+        """The calls of the open questions and what would change each (status with changers)."""
+        return self.status(as_of, limit, audience)
 
+    def explain(self, scenario_id: str, as_of: dt.date | None = None) -> Why:
+        """Why a scenario stands where it does: prior, evidence, signposts, state."""
+        from foresight.summary import explain
+
+        resolutions = self.store.resolutions(include_retracted=False)
         day = as_of or dt.date.today()
-        return favoured(self.engine(), day, self.config.yardstick, limit)
+        return explain(self.engine(), scenario_id, day, self.config.yardstick, resolutions)
 
-    def history(self, dates: list[dt.date]) -> list[Assessment]:
-        """Every scenario's probability at each date (ascending)."""
-        return self.engine().path(dates)
+    def history(self, dates: list[dt.date]) -> list[PathPoint]:
+        """Every scenario's shown probability and state at each date (ascending)."""
+        from foresight.summary import path
+
+        resolutions = self.store.resolutions(include_retracted=False)
+        return path(self.engine(), dates, resolutions)
 
     def brief(self, month: dt.date, **options: Any) -> Written:
         """Write the month's brief; options as foresight.report.write_brief takes them."""
