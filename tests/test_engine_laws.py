@@ -164,10 +164,7 @@ def test_absence_ages_for_every_indicator(case: tuple) -> None:
 def test_a_settling_report_never_ages_for_the_scenario_it_settles(case: tuple) -> None:
     pack, log = case
     settling = {
-        (i.id, sid)
-        for i in pack.indicators.values()
-        for sid, w in i.weights.items()
-        if w.settles
+        (i.id, sid) for i in pack.indicators.values() for sid, w in i.weights.items() if w.settles
     }
     scenarios = {sid for _, sid in settling}
     # keep only reports that move nothing but the scenarios they settle
