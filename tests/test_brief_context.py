@@ -66,9 +66,7 @@ def test_numbers_are_as_of_the_month_end() -> None:
         "Which of “Scenario a”, “Scenario b” or none of these will happen by 1 January 2030? "
         "“Scenario a” leads by 1 January 2030 at "
     )
-    assert brief.judgements[1].startswith(
-        "Will “Scenario c” happen by 1 January 2030? “Scenario c” is unlikely by 1 January 2030"
-    )
+    assert brief.judgements[1].startswith("“Scenario c” is unlikely by 1 January 2030")
     assert not any("ahead of “Scenario c”" in line for line in brief.judgements)
     assert brief.mover_sentence.startswith("The biggest mover was \u201cScenario a\u201d, up ")
     assert "\u201cIndicator up-a\u201d (Cable, graded A1, 10 November 2021)" in brief.mover_sentence

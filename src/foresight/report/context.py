@@ -590,9 +590,10 @@ def compose_brief(
     by_id = {row.id: row for row in rows}
     sections = [_section(row, monthly[row.id], explanations[row.id], definitions) for row in rows]
     mover, mover_sentence = _mover(rows, monthly, definitions, previous_end, first)
-    judgements = [f"{q.text} {q.sentence()}" for q in result.board.open_questions] or [
-        f"No question is open as of {long_date(end)}."
-    ]
+    judgements = [
+        q.sentence() if q.kind == "yes-no" else f"{q.text} {q.sentence()}"
+        for q in result.board.open_questions
+    ] or [f"No question is open as of {long_date(end)}."]
     changer_sentences = [
         f"What would most change the call on “{q.leader.title if q.kind == 'yes-no' else q.id}”: "
         f"{_change_words(q.changes[0])}."
