@@ -8,8 +8,9 @@ quantity of the evidence behind it. This module derives the second from the log.
   (``scales.WEIGHT_RANGES``), each report's trust *w* is uncertain with variance
   w(1-w)/4. The engine propagates both analytically to a variance in log-odds
   (``Engine.variance``), turned here into an 80% interval per scenario: deterministic,
-  and always containing the point probability. A group's answer is bounded by moving its own evidence to the 10th/90th percentile with the
-  other answers held at their central values, so each bound is a coherent distribution.
+  and always containing the point probability. A group's answer is bounded by moving
+  its own evidence to the 10th/90th percentile with the other answers held at their
+  central values, so each bound is a coherent distribution over the group.
 - **Robustness.** Would the call change if (a) one source's reports were removed,
   (b) every grade were one step worse, (c) every weight were one word weaker or stronger?
   Perturbations recompute the strongest events of each chain exactly (engine.evidence)
