@@ -46,6 +46,7 @@ WELL_GRADED_CREDIBILITY = frozenset({1, 2, 3})  # possibly true, or better
 ENOUGH = 3  # fresh, well-graded supporting reports for high confidence
 MAIN_SOURCE = 0.6  # one source giving more than this share of the support: "rests mainly"
 CONFLICT_LOW, CONFLICT_MODERATE = 0.5, 0.25  # opposing push as a share of the supporting
+MATTERS = 0.005  # a source the call depends on moves its margin by at least half a point
 
 
 @dataclass(frozen=True)
@@ -293,6 +294,8 @@ def robustness(question: Question, setting: _Setting, sources: Iterable[str]) ->
         margin = _margin(question, setting.without(source))
         if worst is None or margin < worst[0]:
             worst = (margin, source)
+    if worst is not None and _margin(question, setting.shown()) - worst[0] < MATTERS:
+        worst = None  # no source moves the call by as much as half a point
     source_flips = worst is not None and worst[0] < 0
     if worst is not None and source_flips:
         flips.append(f"the reports of “{worst[1]}” are removed")
@@ -409,12 +412,14 @@ def assess_confidence(
             caps.append(
                 (
                     LOW,
-                    f"fresh, well-graded reports conflict ({len(support)} for, "
-                    f"{len(against)} against, about as strong)",
+                    f"fresh, well-graded reports conflict: {len(support)} support the call, "
+                    f"{len(against)} push against it with at least half as much weight",
                 )
             )
         elif against_push >= CONFLICT_MODERATE * pushed:
-            caps.append((MODERATE, f"{len(against)} fresh, well-graded report(s) conflict"))
+            caps.append(
+                (MODERATE, f"{len(against)} fresh, well-graded report(s) push against the call")
+            )
     if interval is not None:
         low, high = interval
         if question.kind == "yes-no" and low < 0.5 <= high:

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from foresight.confidence import Appraisal, Confidence, appraise
+from foresight.confidence import Appraisal, Confidence, appraise, intervals
 from foresight.engine import EPOCH, Assessment, Contribution, Engine, Explanation
 from foresight.questions import (
     AWAITING,
@@ -289,6 +289,7 @@ class PathPoint:
     probabilities: dict[str, float | None]  # outcomes once resolved (None: void)
     forecasts: dict[str, float]  # the engine's replayed forecast, for scoring
     states: dict[str, str]
+    intervals: dict[str, tuple[float, float] | None]  # 80% intervals of the shown values
 
     def probability(self, scenario_id: str) -> float | None:
         """The shown probability of one scenario."""
@@ -300,20 +301,22 @@ def path(
 ) -> list[PathPoint]:
     """Each scenario's shown probability and state at each date (ascending): the forecast
     while open, the outcome from its resolution date on."""
-    scenarios = list(engine.definitions.scenarios.values())
+    definitions = engine.definitions
+    scenarios = list(definitions.scenarios.values())
     out = []
-    for assessment in engine.path(dates):
+    for assessment in engine.path(dates, spread=True):
         day = assessment.as_of
         settled = current_resolutions(resolutions, day)
         forecasts = _forecasts(assessment)
-        out.append(
-            PathPoint(
-                day,
-                outcome_probabilities(scenarios, forecasts, settled),
-                forecasts,
-                {s.id: state_at(s, settled.get(s.id), day) for s in scenarios},
-            )
-        )
+        shown = outcome_probabilities(scenarios, forecasts, settled)
+        states = {s.id: state_at(s, settled.get(s.id), day) for s in scenarios}
+        standings = {
+            s.id: Standing(s, states[s.id], forecasts[s.id], shown[s.id], "", settled.get(s.id))
+            for s in scenarios
+        }
+        totals = {sid: r.log_ratio for sid, r in assessment.results.items()}
+        spans = intervals(standings, totals, assessment.variance or {}, definitions)
+        out.append(PathPoint(day, shown, forecasts, states, spans))
     return out
 
 

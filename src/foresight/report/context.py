@@ -26,7 +26,7 @@ from foresight import scales, scoring
 from foresight.engine import Contribution, Engine, Explanation
 from foresight.errors import ReportError
 from foresight.loader import Definitions
-from foresight.questions import OPEN, Board, Standing, time_frame
+from foresight.questions import OPEN, Board, Question, Standing, time_frame
 from foresight.questions import Change as CallChange
 from foresight.records import Observation, Resolution
 from foresight.report.snapshot import Change, Snapshot, definitions_snapshot, diff
@@ -590,10 +590,9 @@ def compose_brief(
     by_id = {row.id: row for row in rows}
     sections = [_section(row, monthly[row.id], explanations[row.id], definitions) for row in rows]
     mover, mover_sentence = _mover(rows, monthly, definitions, previous_end, first)
-    judgements = [
-        q.sentence() if q.kind == "yes-no" else f"{q.text} {q.sentence()}"
-        for q in result.board.open_questions
-    ] or [f"No question is open as of {long_date(end)}."]
+    judgements = [_judgement(q, result) for q in result.board.open_questions] or [
+        f"No question is open as of {long_date(end)}."
+    ]
     changer_sentences = [
         f"What would most change the call on “{q.leader.title if q.kind == 'yes-no' else q.id}”: "
         f"{_change_words(q.changes[0])}."
@@ -768,6 +767,19 @@ def _row(standing: Standing, before: Board, style: tuple[str, str]) -> ScenarioR
         scenario.horizon,
         standing.resolution.outcome if standing.resolution else None,
     )
+
+
+def _judgement(question: Question, result: Status) -> str:
+    """A key judgement: the call with its time frame, then, kept apart, its confidence."""
+    text = (
+        question.sentence()
+        if question.kind == "yes-no"
+        else f"{question.text} {question.sentence()}"
+    )
+    confidence = result.confidence(question.id)
+    if confidence is not None:
+        text += f" Confidence: {confidence.level} ({'; '.join(confidence.reasons)})."
+    return text
 
 
 def _headline(result: Status) -> str:
