@@ -127,13 +127,15 @@ class Workspace:
         load = self.store.observations_by_id if explain else None
         return Engine.from_scored_rows(self.definitions, rows, load)
 
-    def status(self, as_of: dt.date | None = None) -> Status:
-        """Every scenario's probability, phrase, 30-day change and resolution at as_of."""
+    def status(self, as_of: dt.date | None = None, audience: str | None = None) -> Status:
+        """Every scenario's probability, phrase, 30-day change and resolution at as_of.
+
+        audience: computed only from the observations a reader of that TLP level may see."""
         from foresight.summary import status
 
         resolutions = self.store.resolutions(include_retracted=False)
         day = as_of or dt.date.today()
-        return status(self.engine(), day, self.config.yardstick, resolutions)
+        return status(self.engine(audience=audience), day, self.config.yardstick, resolutions)
 
     def favoured(self, as_of: dt.date | None = None, limit: int = 3) -> Call:
         """The favoured scenario, the runner-up, the margin and what would change the call."""
@@ -142,9 +144,9 @@ class Workspace:
         day = as_of or dt.date.today()
         return favoured(self.engine(), day, self.config.yardstick, limit)
 
-    def history(self, dates: list[dt.date]) -> list[Assessment]:
-        """Every scenario's probability at each date (ascending)."""
-        return self.engine().path(dates)
+    def history(self, dates: list[dt.date], audience: str | None = None) -> list[Assessment]:
+        """Every scenario's probability at each date (ascending), for audience if given."""
+        return self.engine(audience=audience).path(dates)
 
     def brief(self, month: dt.date, **options: Any) -> Written:
         """Write the month's brief; options as foresight.report.write_brief takes them."""
