@@ -47,9 +47,9 @@ class SourceRef(Strict):
 class UserEntry(Strict):
     """Someone who may use the web app (`foresight serve`), with a role and a clearance."""
 
-    name: Annotated[
-        str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
-    ] = Field(description="The login name: letters, digits and . _ @ - (at most 64).")
+    name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")] = Field(
+        description="The login name: letters, digits and . _ @ - (at most 64)."
+    )
     password: Annotated[
         str,
         StringConstraints(pattern=r"^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$"),
@@ -189,4 +189,11 @@ class Indicator(Strict):
     sources: list[SourceRef] = Field(min_length=1, description="Documents behind the signpost.")
 
 
-MODELS: tuple[type[Strict], ...] = (WorkspaceConfig, UserEntry, Scenario, Indicator, Weight, SourceRef)
+MODELS: tuple[type[Strict], ...] = (
+    WorkspaceConfig,
+    UserEntry,
+    Scenario,
+    Indicator,
+    Weight,
+    SourceRef,
+)

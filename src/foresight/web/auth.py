@@ -62,9 +62,7 @@ def hash_password(password: str, *, n: int = SCRYPT_N) -> str:
     """A new scrypt hash of password, with a random salt."""
     salt = secrets.token_bytes(16)
     digest = _scrypt(password, salt, n, SCRYPT_R, SCRYPT_P)
-    return "$".join(
-        ("scrypt", str(n), str(SCRYPT_R), str(SCRYPT_P), _b64(salt), _b64(digest))
-    )
+    return "$".join(("scrypt", str(n), str(SCRYPT_R), str(SCRYPT_P), _b64(salt), _b64(digest)))
 
 
 def check_password(password: str, stored: str) -> bool:

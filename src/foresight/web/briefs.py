@@ -65,9 +65,7 @@ def render_month(visit: Visit) -> Response:
         raise InputError(f"format: '{fmt}' is not a brief format; use html or md")
     workspace = visit.site.workspace()
     with tempfile.TemporaryDirectory(prefix="foresight-brief-") as out:
-        written = workspace.brief(
-            month, audience=visit.me.clearance, formats=(fmt,), out=Path(out)
-        )
+        written = workspace.brief(month, audience=visit.me.clearance, formats=(fmt,), out=Path(out))
         path = written.paths[0]
         text = path.read_text(encoding="utf-8")
     return _file(text, fmt, path.name)

@@ -106,7 +106,7 @@ def dashboard_context(workspace: Workspace, as_of: dt.date, user: User) -> Dashb
             shown = [(r.id, r.title) for r in rows]
         else:
             row = next(r for r in open_rows if r.id == key)
-            answers = [Answer(row.title, row.probability, row, PALETTE[0])]
+            answers = [Answer("Yes", row.probability, row, PALETTE[0])]
             horizon = definitions.scenarios[row.id].horizon
             title = row.title
             shown = [(row.id, row.title)]
@@ -139,9 +139,7 @@ def dashboard_context(workspace: Workspace, as_of: dt.date, user: User) -> Dashb
                 charts.line_chart(chart, f"chart-{key}"),
             )
         )
-    return Dashboard(
-        as_of, questions, awaiting, settled, status.assessment.counted, user.clearance
-    )
+    return Dashboard(as_of, questions, awaiting, settled, status.assessment.counted, user.clearance)
 
 
 @dataclass(frozen=True)
@@ -189,7 +187,10 @@ def scenario_context(
     points = [(a.as_of, a.probability(scenario_id)) for a in path]
     if len(points) == 1:
         points = [(as_of - dt.timedelta(days=1), points[0][1]), points[0]]
-    ticks = [p[0] for p in points]
+    every = max(1, -(-len(points) // CHART_MONTHS))
+    ticks = [p[0] for p in points[::every]]
+    if ticks[-1] != points[-1][0]:
+        ticks.append(points[-1][0])
     chart = Chart(
         f"Probability of {scenario.title}",
         f"Line chart of the scenario's probability from {ticks[0]} to {as_of}.",

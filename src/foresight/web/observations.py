@@ -153,9 +153,7 @@ def _defaults(visit: Visit) -> dict[str, str]:
     }
 
 
-def _form_page(
-    visit: Visit, indicator: Indicator, state: FormState, status: int = 200
-) -> Response:
+def _form_page(visit: Visit, indicator: Indicator, state: FormState, status: int = 200) -> Response:
     workspace = visit.site.workspace()
     return visit.render(
         "observe.html.j2",

@@ -49,7 +49,7 @@ def login(visit: Visit) -> Response:
     if visit.site.local_user is not None:
         return visit.redirect(target)
     if visit.request.method == "GET":
-        return visit.render("login.html.j2", target=target, name="", error="")
+        return visit.render("login.html.j2", target=target, login_name="", error="")
     name = visit.form.get("name", "")
     user = auth.authenticate(visit.site.users, name, visit.form.get("password", ""))
     if user is None:
@@ -57,7 +57,7 @@ def login(visit: Visit) -> Response:
             "login.html.j2",
             status=401,
             target=target,
-            name=name,
+            login_name=name,
             error="Wrong user name or password.",
         )
     visit.session = auth.Session.new(user.name)  # a new session (and token) on each login
