@@ -6,7 +6,6 @@ Each test runs on SQLite and on PostgreSQL (see conftest's stores). The browser 
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -526,4 +525,3 @@ def test_hash_password_prints_a_hash_that_checks(log_ws: Path) -> None:
     check = CliRunner().invoke(cli, ["--workspace", str(log_ws), "validate"])
     assert check.exit_code == 1
     assert "users" in check.output and "password" in check.output
-    _ = dt
