@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from foresight.errors import ForesightError, InputError, UnknownIdError
+from foresight.errors import ForesightError, InputError, StoreError, UnknownIdError
 from foresight.web import auth
 from foresight.web.auth import Session, User
 from foresight.web.site import Site
@@ -201,6 +201,11 @@ def _run(func: Handler, visit: Visit) -> Response:
         return _refuse(visit, 404, str(exc))
     except InputError as exc:
         return _refuse(visit, 400, str(exc))
+    except StoreError as exc:  # names the database's host or file: for the operator only
+        log.error("%s: %s", visit.request.url.path, exc)
+        return _refuse(
+            visit, 503, "The observation log cannot be reached now; the server's log says why."
+        )
     except ForesightError as exc:
         return _refuse(visit, 500, str(exc))
     except Exception:  # never show a traceback to the browser; log it for the operator

@@ -123,7 +123,7 @@ def dashboard_context(workspace: Workspace, as_of: dt.date, user: User) -> Dashb
         chart = Chart(
             f"{title}: probability over the last {CHART_MONTHS} months",
             f"Line chart of {len(series)} scenario(s) from {ticks[0]:%B %Y} to {as_of}.",
-            days,
+            _labelled(days),
             series,
             [],
             [],
@@ -191,6 +191,7 @@ def scenario_context(
     ticks = [p[0] for p in points[::every]]
     if ticks[-1] != points[-1][0]:
         ticks.append(points[-1][0])
+    ticks = _labelled(ticks)
     chart = Chart(
         f"Probability of {scenario.title}",
         f"Line chart of the scenario's probability from {ticks[0]} to {as_of}.",
@@ -210,3 +211,10 @@ def scenario_context(
     return ScenarioPage(
         row, explanation, scenario.horizon, state, charts.line_chart(chart, "history")
     )
+
+
+def _labelled(ticks: list[dt.date]) -> list[dt.date]:
+    """The dates to label on a chart's axis: the last one's neighbour goes when too close."""
+    if len(ticks) > 2 and (ticks[-1] - ticks[-2]).days < 20:
+        return [*ticks[:-2], ticks[-1]]
+    return ticks

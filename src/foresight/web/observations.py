@@ -197,7 +197,7 @@ def observe(visit: Visit) -> Response:
         return _form_page(visit, indicator, FormState(values, {}, duplicates), 409)
     result = store.add([row], visit.me.name)
     new_id = result.ids[0] if result.ids else store.find(row) or 0
-    visit.flash(f"Logged observation {new_id} in {store.describe()}.")
+    visit.flash(f"Logged observation {new_id}.")
     return visit.redirect(f"/observations/{new_id}")
 
 
