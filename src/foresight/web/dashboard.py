@@ -61,17 +61,10 @@ class Dashboard:
 def dashboard_context(workspace: Workspace, as_of: dt.date, user: User) -> Dashboard:
     """The dashboard as user may see it at as_of."""
     definitions = workspace.definitions
-    engine = workspace.engine(audience=user.clearance)
-    from foresight.summary import status as status_of
-
-    status = status_of(
-        engine,
-        as_of,
-        workspace.config.yardstick,
-        workspace.store.resolutions(include_retracted=False),
-    )
+    status = workspace.status(as_of, audience=user.clearance)
     ticks = [month_end(add_months(as_of.replace(day=1), -m)) for m in range(CHART_MONTHS, 0, -1)]
-    path = {a.as_of: a for a in engine.path([*ticks, as_of])}
+    history = workspace.history([*ticks, as_of], audience=user.clearance)
+    path = {a.as_of: a for a in history}
     days = [*ticks, as_of]
     awaiting = [r for r in status.rows if r.awaiting_resolution]
     settled = [r for r in status.rows if r.resolution is not None]
