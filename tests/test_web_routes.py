@@ -6,6 +6,7 @@ Each test runs on SQLite and on PostgreSQL (see conftest's stores). The browser 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -525,3 +526,52 @@ def test_hash_password_prints_a_hash_that_checks(log_ws: Path) -> None:
     check = CliRunner().invoke(cli, ["--workspace", str(log_ws), "validate"])
     assert check.exit_code == 1
     assert "users" in check.output and "password" in check.output
+
+
+def test_only_a_web_address_becomes_a_link(client: Client) -> None:
+    ana = client("ana")
+    where = post(
+        ana, "/observe/example-indicator", {**FORM, "source_url": "javascript:alert(1)"}
+    ).headers["location"]
+    page = ana.get(where).text
+    assert "javascript:alert(1)" in page
+    assert 'href="javascript:' not in page
+    other = post(
+        ana,
+        "/observe/example-indicator",
+        {**FORM, "source": "Other", "source_url": "https://example.org/report"},
+    ).headers["location"]
+    assert 'href="https://example.org/report" rel="noopener noreferrer"' in ana.get(other).text
+
+
+def test_workspace_status_for_an_audience_leaves_out_what_it_may_not_see(
+    client: Client, log_ws: Path, db_url: str
+) -> None:
+    from foresight.workspace import Workspace
+
+    _amber_report(client, db_url)
+    workspace = Workspace(log_ws, db_url)
+    day = dt.date(2026, 6, 30)
+    green = {r.id: r.probability for r in workspace.status(day, audience="GREEN").rows}
+    amber = {r.id: r.probability for r in workspace.status(day, audience="AMBER").rows}
+    everyone = {r.id: r.probability for r in workspace.status(day).rows}
+    assert green["example-scenario"] == pytest.approx(0.3)
+    assert amber["example-scenario"] == everyone["example-scenario"] > 0.3
+    [path] = workspace.history([day], audience="GREEN")
+    assert path.probability("example-scenario") == pytest.approx(0.3)
+    workspace.close()
+
+
+def test_hash_password_refuses_an_empty_password(log_ws: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["--workspace", str(log_ws), "serve", "--hash-password"], input="\n"
+    )
+    assert result.exit_code == 2
+    assert "the password is empty" in result.output
+
+
+def test_the_login_page_is_not_needed_by_the_local_user(client: Client) -> None:
+    local = client(None)
+    answer = local.get("/login?next=/log")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/log"
