@@ -108,7 +108,7 @@ class Visit:
         text = render(
             self.site.env,
             f"web/{template}",
-            site=self.site.config,
+            site={"name": self.site.config.name},  # never the users and their hashes
             user=self.user,
             local=self.site.local_user is not None,
             csrf=self.session.csrf,
