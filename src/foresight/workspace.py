@@ -123,7 +123,10 @@ class Workspace:
             limit = scales.tlp_rank(audience)
             tlps = [level for level in scales.TLP_LEVELS if scales.tlp_rank(level) <= limit]
         rows = self.store.scored_rows(known_on=known_on, tlps=tlps)
-        return Engine.from_scored_rows(self.definitions, rows, self.store.observations_by_id)
+        store = self.store
+        return Engine.from_scored_rows(
+            self.definitions, rows, store.observations_by_id, store.gradings
+        )
 
     def status(
         self, as_of: dt.date | None = None, limit: int = 3, audience: str | None = None

@@ -224,6 +224,15 @@ def check_version(found: int, known: int, where: str) -> None:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Grading:
+    """An observation's source and Admiralty grade."""
+
+    source: str
+    reliability: str
+    credibility: int
+
+
 class Store(ABC):
     """The observation log. Open one with open_store(url); close it when done."""
 
@@ -281,6 +290,18 @@ class Store(ABC):
         ids: Collection[int] | None = None,
     ) -> list[Observation]:
         """Return every observation (filtered if asked) with its retraction, ordered by id."""
+
+    def gradings(self, ids: Collection[int]) -> dict[int, Grading]:
+        """Each observation's source and Admiralty grade, by id: what the robustness checks
+        of a call read, a fraction of the cost of whole observations."""
+        found: dict[int, Grading] = {}
+        for chunk in chunks(sorted(set(ids)), 500):
+            found.update((row[0], Grading(*row[1:])) for row in self._gradings(chunk))
+        return found
+
+    @abstractmethod
+    def _gradings(self, ids: Sequence[int]) -> Iterable[tuple[int, str, str, int]]:
+        """Rows of (id, source, reliability, credibility) for these ids."""
 
     def observations_by_id(self, ids: Collection[int]) -> dict[int, Observation]:
         """Return the observations with these ids, keyed by id."""

@@ -9,7 +9,7 @@ temporary table and move across in one INSERT … SELECT.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -210,6 +210,13 @@ class PostgresStore(Store):
         query = SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY o.id"
         with self._errors(), self.conn.cursor(row_factory=args_row(Observation)) as cur:
             return cur.execute(query, params).fetchall()
+
+    def _gradings(self, ids: Sequence[int]) -> Iterable[tuple[int, str, str, int]]:
+        with self._errors():
+            return self.conn.execute(
+                "SELECT id, source, reliability, credibility FROM observations WHERE id = ANY(%s)",
+                (list(ids),),
+            ).fetchall()
 
     def engine_rows(
         self, *, known_on: dt.date | None = None, tlps: Collection[str] | None = None

@@ -10,7 +10,7 @@ import datetime as dt
 import math
 import sqlite3
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -198,6 +198,14 @@ class SQLiteStore(Store):
         decode = _Decoder()
         with self._errors():
             return [decode(row) for row in self.conn.execute(sql, params)]
+
+    def _gradings(self, ids: Sequence[int]) -> Iterable[tuple[int, str, str, int]]:
+        sql = (
+            "SELECT id, source, reliability, credibility FROM observations "
+            f"WHERE id IN ({', '.join('?' * len(ids))})"
+        )
+        with self._errors():
+            return self.conn.execute(sql, list(ids)).fetchall()
 
     def engine_rows(
         self, *, known_on: dt.date | None = None, tlps: Collection[str] | None = None
