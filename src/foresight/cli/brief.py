@@ -69,8 +69,8 @@ def brief(
 
     \b
     Example:
-      foresight brief --month 2021-11
-      foresight brief --month 2021-11 --audience green --format html --out shared/
+      foresight brief --month 2026-01
+      foresight brief --month 2026-01 --audience green --format html --out shared/
     """
     from foresight.report import previous_month, write_brief
 

@@ -98,7 +98,7 @@ def indicators(ctx: click.Context, scenario_id: str | None, as_json: bool) -> No
 
     \b
     Example:
-      foresight indicators --scenario renewed-civil-war
+      foresight indicators --scenario example-scenario
     """
     from foresight.errors import UnknownIdError
     from foresight.suggest import did_you_mean

@@ -140,8 +140,8 @@ def observe(ctx: click.Context, indicator: str, as_json: bool, **given: Any) -> 
 
     \b
     Example:
-      foresight observe taliban-invited-to-sco-meeting --date 2021-09-17 \\
-          --source "TASS report" --reliability B --credibility 2 --strength moderate
+      foresight observe example-indicator --date 2026-01-15 \\
+          --source "Ministry statement" --reliability B --credibility 2 --strength moderate
     """
     from foresight import intake
     from foresight.errors import InputError
@@ -199,7 +199,7 @@ def log(
 
     \b
     Example:
-      foresight log --since 2021-09-01 --scenario renewed-civil-war
+      foresight log --since 2026-01-01 --scenario example-scenario
       foresight log --all --json
     """
     from foresight import scales
@@ -359,8 +359,8 @@ def import_(
 
     \b
     Example:
-      foresight import reports-2021-09.csv --dry-run
-      foresight import reports-2021-09.csv
+      foresight import reports-2026-01.csv --dry-run
+      foresight import reports-2026-01.csv
     """
     from foresight import intake
 
@@ -425,7 +425,7 @@ def export(
 
     \b
     Example:
-      foresight export --output backup/log-2021-11.csv
+      foresight export --output backup/log-2026-01.csv
       foresight export --format jsonl --current > current.jsonl
     """
     from foresight import intake
