@@ -49,6 +49,8 @@ if TYPE_CHECKING:
 FORMATS: tuple[str, ...] = ("md", "html")
 BRIEF_FILE = re.compile(r"^(\d{4})-(\d{2})\.(md|html)$")
 INDEX = "index.html"
+# The one line of a brief that says when it was rendered (the packaged templates' forms).
+GENERATED_LINE = re.compile(r'^(Generated: .*|<p class="generated">.*)$', re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -243,8 +245,20 @@ def write_brief(
     files[snapshot.snapshot_path(folder, key)] = snapshot.dumps(brief.snapshot)
     index = build_index(config.name, folder, snapshots, [p.name for p in files])
     files[folder / INDEX] = render(env, "index.html.j2", index=index)
-    write_atomically(files)
+    write_atomically({path: text for path, text in files.items() if not _same_brief(path, text)})
     return Written(brief, list(files))
+
+
+def _same_brief(path: Path, text: str) -> bool:
+    """Whether the file on disk already says the same, but for its generation time.
+
+    Re-rendering an unchanged brief then leaves its bytes (and a checkout) untouched.
+    """
+    try:
+        old = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return old == text or GENERATED_LINE.sub("", old) == GENERATED_LINE.sub("", text)
 
 
 def build_index(
