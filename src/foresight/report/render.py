@@ -202,6 +202,12 @@ def write_brief(
         raise ReportError(f"formats must be among {', '.join(FORMATS)}; got {', '.join(formats)}")
     first = month.replace(day=1)
     key = f"{first:%Y-%m}"
+    today = dt.date.today()
+    if first > today:
+        raise ReportError(
+            f"{first:%B %Y} has not begun (today is {today}); brief a month that has begun"
+        )
+    partial = month_end(first) >= today
     folder = (out if out is not None else workspace.reports_dir).expanduser()
     if folder.exists() and not folder.is_dir():
         raise ReportError(f"{folder} is not a folder")
@@ -239,14 +245,20 @@ def write_brief(
     files: dict[Path, str] = {}
     for fmt in FORMATS:
         if fmt in formats:
-            files[folder / f"{key}.{fmt}"] = render(env, f"brief.{fmt}.j2", brief=brief)
+            files[folder / f"{key}.{fmt}"] = render(
+                env, f"brief.{fmt}.j2", brief=brief, partial=partial
+            )
     snapshots = snapshot.read_all(folder)
     snapshots[key] = brief.snapshot
     files[snapshot.snapshot_path(folder, key)] = snapshot.dumps(brief.snapshot)
     index = build_index(config.name, folder, snapshots, [p.name for p in files])
     files[folder / INDEX] = render(env, "index.html.j2", index=index)
-    write_atomically({path: text for path, text in files.items() if not _same_brief(path, text)})
-    return Written(brief, list(files))
+    paths = list(files)
+    if generated is None and not os.environ.get("SOURCE_DATE_EPOCH", "").strip():
+        # No time was asked for: an unchanged brief keeps the time it was first made.
+        files = {path: text for path, text in files.items() if not _same_brief(path, text)}
+    write_atomically(files)
+    return Written(brief, paths)
 
 
 def _same_brief(path: Path, text: str) -> bool:
