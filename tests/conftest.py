@@ -47,6 +47,7 @@ half_life_days: 60
 weights:
   example-scenario:
     observed: weak-for
+    absent: weak-against
 """
     + SOURCE,
     "indicators/other-indicator.yaml": """id: other-indicator
@@ -56,6 +57,7 @@ half_life_days: 30
 weights:
   other-scenario:
     observed: strong-for
+    absent: weak-against
 """
     + SOURCE,
 }

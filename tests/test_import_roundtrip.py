@@ -28,6 +28,13 @@ text = st.text(
 ).map(str.strip)
 words = text.filter(bool)
 one_line = words.filter(lambda s: "\n" not in s and "\r" not in s)
+urls = st.builds(
+    "https://{}.example.org/{}".format,
+    st.text("abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=12),
+    st.text(
+        st.characters(exclude_categories=("Cs", "Z", "Cc"), exclude_characters="\x00"), max_size=20
+    ),
+)
 times = st.datetimes(
     min_value=dt.datetime(1900, 1, 2), max_value=NOW.replace(tzinfo=None), timezones=st.just(dt.UTC)
 )
@@ -54,7 +61,7 @@ def logs(draw: st.DrawFn) -> list[NewObservation]:
             tlp=draw(st.sampled_from(scales.TLP_LEVELS)),
             absent=draw(st.booleans()),
             strength=draw(strengths),
-            source_url=draw(st.none() | words),
+            source_url=draw(st.none() | urls),
             event=draw(st.none() | words),
             note=draw(text),
             analyst=draw(one_line),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import json
 import os
 import re
@@ -21,6 +22,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import urlsplit
 
 from foresight import scales
 from foresight.errors import InputError, Problem
@@ -144,6 +146,15 @@ class Checker:
         now: dt.datetime | None = None,
     ) -> None:
         self.indicators = {i: i for i in indicators}
+        # Indicators whose absence moves nothing (no absent: weight), when the caller gave
+        # the definitions rather than bare ids.
+        defined = indicators.items() if isinstance(indicators, Mapping) else ()
+        self.no_absence = frozenset(
+            iid
+            for iid, item in defined
+            if hasattr(item, "weights")
+            and all(w.absent_ratio == 1.0 for w in item.weights.values())
+        )
         self.default_tlp = scales.normalise_tlp(default_tlp)
         self.now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
         # The later of the local and the UTC date: "today" somewhere is not the future.
@@ -159,7 +170,7 @@ class Checker:
             "absent": self.absent,
             "strength": self.strength,
             "source": self.source,
-            "source_url": self.optional_text,
+            "source_url": self.url,
             "reliability": self.reliability,
             "credibility": self.credibility,
             "event": self.optional_text,
@@ -216,6 +227,8 @@ class Checker:
             issues = _check_audit(row)
             if issues:
                 return None, issues
+        if row.absent and row.indicator in self.no_absence:
+            return None, [_no_absence(row.indicator)]
         return row, []
 
     # -- one method per field: return the clean value or raise _Bad ----------------
@@ -275,7 +288,8 @@ class Checker:
             value = scales.STRENGTH.get(text or "strong")
             if value is None:
                 try:
-                    value = float(text)
+                    # A decimal comma (0,6) as spreadsheets in many locales write it.
+                    value = float(text.replace(",", ".", 1))
                 except ValueError:
                     raise _Bad(
                         f"{_show(raw)} is not a strength",
@@ -373,6 +387,19 @@ class Checker:
                 return text or None
         return _text(raw)
 
+    def url(self, raw: Any) -> str | None:
+        """An http:// or https:// address, or None when empty."""
+        text = self.optional_text(raw)
+        if text is None:
+            return None
+        parts = urlsplit(text)
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc or " " in text:
+            raise _Bad(
+                f"{_show(text)} is not a web address",
+                "write a full http:// or https:// URL, e.g. https://example.org/report",
+            )
+        return text
+
     def short_text(self, raw: Any) -> str | None:
         """A name on one line, or None when empty."""
         if type(raw) is str:
@@ -442,6 +469,16 @@ def _check_audit(row: NewObservation) -> list[Issue]:
     if row.amends is not None and row.amends == row.origin_id:
         issues.append(("amends", "an observation cannot amend itself", ""))
     return issues
+
+
+def _no_absence(indicator: str) -> Issue:
+    """The problem with logging the absence of an indicator whose absence moves nothing."""
+    return (
+        "absent",
+        f"indicator '{indicator}' has no absent: weight, so its absence would move nothing",
+        f"log it as observed, or add an absent: weight (e.g. 'absent: weak-against') under "
+        f"a scenario in indicators/{indicator}.yaml",
+    )
 
 
 def _text(raw: Any) -> str | None:
@@ -580,6 +617,7 @@ class _FileReader:
         # (line, item label) of the rows that carry an id or an amendment link, by index
         self.places: dict[int, tuple[int | None, str]] = {}
         self.problems: list[str] = []
+        self.notes: list[str] = []  # said to the user, whether or not the file imports
         self.total = 0
 
     @property
@@ -643,8 +681,23 @@ class _FileReader:
                 self.problem(line_of(str(key)), f"{item}{key}", f"unknown {noun}", hint)
 
     def read_csv(self, stream: TextIO) -> None:
-        """Read CSV with a header row naming the columns, in any order."""
-        reader = csv.reader(stream, strict=True)
+        """Read CSV with a header row naming the columns, in any order.
+
+        The delimiter is told from the header: a comma, or the semicolon or tab that
+        spreadsheets in many locales (French, German, …) write instead.
+        """
+        ahead: list[str] = []
+        for text in stream:
+            ahead.append(text)
+            if text.strip():
+                break
+        delimiter = _delimiter(ahead[-1] if ahead else "")
+        if delimiter != ",":
+            self.notes.append(
+                f"{self.label} is {DELIMITERS[delimiter]}-separated (as spreadsheets in many "
+                "locales save CSV); read it so"
+            )
+        reader = csv.reader(itertools.chain(ahead, stream), strict=True, delimiter=delimiter)
         check, keep = self.checker.check_cells, self.keep
         try:
             header = next(reader, None)
@@ -786,7 +839,7 @@ class _FileReader:
             raise InputError(f"{self.label} holds no observations; there is nothing to import")
         if self.progress is not None:
             self.progress(self.total % PROGRESS_STEP)
-        return Batch(self.label, fmt, self.rows, warnings)
+        return Batch(self.label, fmt, self.rows, self.notes + warnings)
 
     def _link(self) -> list[str]:
         """Check ids and amendment links; drop links to observations not in the file."""
@@ -829,6 +882,20 @@ class _FileReader:
         ]
 
 
+DELIMITERS: dict[str, str] = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
+def _delimiter(header: str) -> str:
+    """The delimiter that splits a header line into the most known column names."""
+    best, found = ",", 0
+    for delimiter in DELIMITERS:
+        names = [name.strip().strip('"') for name in header.strip().split(delimiter)]
+        known = sum(1 for name in names if name in _ALLOWED)
+        if known > found:
+            best, found = delimiter, known
+    return best
+
+
 class _DuplicateKey(Exception):
     def __init__(self, key: str) -> None:
         super().__init__(key)
@@ -846,7 +913,97 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+# -- likely duplicates --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """A report that looks like a second copy of another: the same indicator, date, side
+    and source, with no event key shared (so both count), but not identical."""
+
+    index: int  # of the new row
+    logged: Observation | None  # the logged report it repeats, or None
+    earlier: int | None = None  # else the index of the earlier new row it repeats
+
+
+def _same_report(a: NewObservation | Observation, b: NewObservation | Observation) -> bool:
+    """Whether two reports look like copies of one report of one event."""
+    if a.indicator != b.indicator or a.observed_on != b.observed_on or a.absent != b.absent:
+        return False
+    if a.source.casefold() != b.source.casefold():
+        return False
+    if a.event and b.event:
+        return False  # the same key counts once; different keys were declared distinct
+    # Identical content is not a duplicate to warn about: the store skips it.
+    return _content(a) != _content(b)
+
+
+def _content(row: NewObservation | Observation) -> tuple[Any, ...]:
+    return (
+        row.strength,
+        row.source,
+        row.source_url,
+        row.reliability,
+        row.credibility,
+        row.event,
+        row.tlp,
+        row.note,
+    )
+
+
+def likely_duplicates(
+    rows: Sequence[NewObservation], logged: Iterable[Observation]
+) -> list[Duplicate]:
+    """The new rows that look like further copies of a logged report or of an earlier row.
+
+    logged: the current (not retracted) observations to compare with; only those of the
+    rows' indicators and dates matter.
+    """
+
+    def key(row: NewObservation | Observation) -> int:
+        # A hash, not the tuple: a million-row import keeps one small int per row.
+        return hash((row.indicator, row.observed_on, row.absent, row.source.casefold()))
+
+    earlier: dict[int, list[Observation]] = {}
+    for obs in logged:
+        earlier.setdefault(key(obs), []).append(obs)
+    first: dict[int, int] = {}
+    found: list[Duplicate] = []
+    for index, row in enumerate(rows):
+        if row.retracted_at is not None:
+            continue
+        k = key(row)
+        candidates = earlier.get(k, ())
+        if any(_content(row) == _content(o) for o in candidates):
+            continue  # already logged: the store skips it
+        match = next((o for o in candidates if _same_report(row, o)), None)
+        if match is not None:
+            found.append(Duplicate(index, match))
+            continue
+        before = first.setdefault(k, index)
+        if before != index and _same_report(row, rows[before]):
+            found.append(Duplicate(index, None, before))
+    return found
+
+
+def event_advice(new_id: int, old: Observation) -> str:
+    """How to make a second report of one event count once: give both one event key."""
+    if old.event:
+        return (
+            f"If both report the same event, give it the same event key: 'foresight amend "
+            f'{new_id} --event {old.event} --reason "same event as {old.id}"\''
+        )
+    return (
+        f"If both report the same event, give both one event key: 'foresight amend {old.id} "
+        f"--event KEY --reason …' and 'foresight amend {new_id} --event KEY --reason …'"
+    )
+
+
 # -- one observation from the command line --------------------------------------------
+
+
+# Fields whose command-line option has another name than the field.
+_OPTIONS = {"source_url": "source_url (--url)"}
 
 
 def new_observation(
@@ -865,7 +1022,8 @@ def new_observation(
         if row is not None:
             return row
         problems = [
-            f"{name}: {message}" + (f" ({hint})" if hint else "") for name, message, hint in found
+            f"{_OPTIONS.get(name, name)}: {message}" + (f" ({hint})" if hint else "")
+            for name, message, hint in found
         ]
     raise InputError("the observation was not logged:", problems)
 

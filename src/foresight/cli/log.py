@@ -153,10 +153,21 @@ def observe(ctx: click.Context, indicator: str, as_json: bool, **given: Any) -> 
         values, workspace.definitions.indicators, workspace.config.default_tlp
     )
     store = workspace.store
+    logged = store.observations(
+        False, indicators=[row.indicator], since=row.observed_on, until=row.observed_on
+    )
     result = store.add([row], analyst)
     if result.ids:
         new_id = result.ids[0]
         note(f"Logged observation {new_id} in {store.describe()}.")
+        for copy in intake.likely_duplicates([row], logged)[:1]:
+            old = copy.logged
+            assert old is not None
+            note(
+                f"Warning: it looks like another copy of observation {old.id} (the same "
+                "indicator, date and source); reports with no shared event key count as "
+                f"separate events, so it counts again. {intake.event_advice(new_id, old)}."
+            )
     else:
         new_id = store.find(row) or 0
         if store.get(new_id).retracted:
@@ -375,9 +386,16 @@ def import_(
         for warning in batch.warnings:
             note(f"Warning: {warning}")
         store = workspace.store
+        copies = _likely_duplicates(store, batch.rows)
         writing = None if dry_run else steps.step("Writing", len(batch.rows))
         result = store.add(batch.rows, who, writing, dry_run=dry_run)
     rows = len(batch.rows)
+    if copies:
+        note(
+            f"Warning: {copies} row(s) look like further copies of a logged report or of an "
+            "earlier row (the same indicator, date and source, no shared event key): each "
+            "counts as a separate event. Give reports of one event the same event key."
+        )
     if dry_run:
         note(
             f"Dry run: {file.name} holds {rows} valid row(s); {result.added} would be added "
@@ -394,6 +412,19 @@ def import_(
         if result.retracted:
             extra += f"; {result.retracted} retraction(s) carried over"
         note(f"Added {result.added} observation(s) to {store.describe()}{extra}.")
+
+
+def _likely_duplicates(store: Any, rows: list[Any]) -> int:
+    """How many rows look like further copies of a logged report or an earlier row."""
+    from foresight import intake
+
+    if not rows:
+        return 0
+    days = [row.observed_on for row in rows]
+    logged = store.observations(
+        False, indicators={row.indicator for row in rows}, since=min(days), until=max(days)
+    )
+    return len(intake.likely_duplicates(rows, logged))
 
 
 @click.command()
