@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from foresight import scales
 from foresight.errors import InputError, Problem
-from foresight.records import Observation
+from foresight.records import Observation, date_text, month_date
 from foresight.store import NewObservation, Progress, paused_gc
 from foresight.suggest import did_you_mean
 
@@ -247,17 +247,17 @@ class Checker:
         return known
 
     def observed_on(self, raw: Any) -> dt.date:
-        """A date written YYYY-MM-DD, from 1900-01-01 up to today."""
+        """A date written YYYY-MM-DD (or YYYY-MM for a month), from 1900-01-01 up to today."""
         if type(raw) is str:
             day = self._dates.get(raw)
             if day is not None:
                 return day
             text = _required(_text(raw))
-            day = _parse_date(text)
+            day = _parse_date(text, self.today)
         elif isinstance(raw, dt.date) and not isinstance(raw, dt.datetime):
             day = raw
         else:
-            day = _parse_date(_required(_text(raw)))
+            day = _parse_date(_required(_text(raw)), self.today)
         if day < EARLIEST:
             raise _Bad(f"{day} is before {EARLIEST}", "check the year")
         if day > self.today:
@@ -502,14 +502,21 @@ def _required(value: str | None, hint: str = "") -> str:
     return value
 
 
-def _parse_date(text: str) -> dt.date:
+def _parse_date(text: str, today: dt.date) -> dt.date:
     # fromisoformat alone would also take 20210917 and 2021-W37-5.
     try:
+        if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit():
+            year, month = int(text[:4]), int(text[5:])
+            if dt.date(year, month, 1) > today:
+                raise _Bad(f"{text} is in the future", "log an observation once it has been made")
+            return month_date(year, month, today)
         if len(text) != 10 or text[4] != "-" or text[7] != "-":
             raise ValueError(text)
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise _Bad(f"{_show(text)} is not a date", "write it as YYYY-MM-DD") from None
+        raise _Bad(
+            f"{_show(text)} is not a date", "write it as YYYY-MM-DD, or YYYY-MM for a month"
+        ) from None
 
 
 def _show(raw: Any) -> str:
@@ -1035,7 +1042,7 @@ def export_record(obs: Observation) -> dict[str, Any]:
     """The observation as one flat record with the export's keys, in order."""
     return {
         "indicator": obs.indicator,
-        "observed_on": obs.observed_on.isoformat(),
+        "observed_on": date_text(obs.observed_on),
         "absent": obs.absent,
         "strength": obs.strength,
         "source": obs.source,

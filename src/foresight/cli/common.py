@@ -82,8 +82,12 @@ def print_json(data: Any) -> None:
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
+    if isinstance(value, dt.datetime):
         return value.isoformat()
+    if isinstance(value, dt.date):
+        from foresight.records import date_text
+
+        return date_text(value)  # 2022-06 for a date known only to its month
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 

@@ -27,6 +27,29 @@ if TYPE_CHECKING:
     from foresight.workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class ObservedOnParam(click.ParamType):
+    """A date written YYYY-MM-DD, or a month YYYY-MM (checked further by intake)."""
+
+    name = "YYYY-MM-DD|YYYY-MM"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        text = str(value).strip()
+        month = len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit()
+        if month and 1 <= int(text[5:]) <= 12:
+            return text  # a month-only date: intake turns it into the day it stands for
+        try:
+            return DATE.convert(text, param, ctx)
+        except click.BadParameter:
+            self.fail(
+                f"'{value}' is not a date; write it as YYYY-MM-DD, or YYYY-MM for a month",
+                param,
+                ctx,
+            )
+
+
+OBSERVED_ON = ObservedOnParam()
 FORMATS = ("csv", "jsonl", "yaml")  # intake.FORMATS, repeated to keep start-up light
 # Files from this size on show a progress bar even when stderr is not a terminal.
 BIG_FILE = 16 * 1024 * 1024
@@ -41,9 +64,10 @@ def _observation_options(amending: bool) -> Callable[[F], F]:
             click.option(
                 "--date",
                 "observed_on",
-                type=DATE,
+                type=OBSERVED_ON,
                 required=not amending,
-                help=f"The day it was observed, YYYY-MM-DD{old}.",
+                help=f"The day it was observed, YYYY-MM-DD, or YYYY-MM when only the month is "
+                f"known{old}.",
             ),
             click.option(
                 "--source",
@@ -214,6 +238,7 @@ def log(
       foresight log --all --json
     """
     from foresight import scales
+    from foresight.records import show_date
 
     workspace = open_workspace(ctx)
     indicators = _indicator_filter(workspace, indicator_id, scenario_id)
@@ -249,7 +274,7 @@ def log(
     for obs in observations:
         row = [
             obs.id,
-            obs.observed_on,
+            show_date(obs.observed_on),
             obs.indicator,
             "absent" if obs.absent else "observed",
             f"{obs.reliability}{obs.credibility}",

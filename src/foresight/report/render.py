@@ -30,6 +30,7 @@ from jinja2 import (
 
 from foresight import scales
 from foresight.errors import ForesightError, ReportError
+from foresight.records import show_date
 from foresight.report import charts, snapshot
 from foresight.report.context import (
     NOTABLE,
@@ -116,6 +117,7 @@ def environment(overrides: Path | None = None) -> Environment:
         signed_score=lambda value: f"{0.0 if abs(value) < 0.0005 else value:+.3f}",
         ratio=lambda value: f"×{value:.3g}",
         long_date=long_date,
+        observed=show_date,
         cell=md_cell,
         oneline=lambda text: " ".join(str(text).split()),
     )

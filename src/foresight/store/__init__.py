@@ -29,7 +29,7 @@ from typing import Any
 
 from foresight import scales
 from foresight.errors import InputError, StoreError, UnknownIdError
-from foresight.records import OUTCOMES, Observation, Resolution
+from foresight.records import OUTCOMES, Observation, Resolution, date_precision, date_text
 
 Progress = Callable[[int], None]
 """Told how many more rows have been handled, as a long write goes on."""
@@ -178,7 +178,7 @@ def content_key(row: NewObservation | Observation) -> bytes:
     content = "\0".join(
         (
             row.indicator,
-            row.observed_on.isoformat(),
+            date_text(row.observed_on),  # 2022-06 for a month-only date
             "absent" if row.absent else "observed",
             repr(float(row.strength)),
             row.source,
@@ -559,6 +559,7 @@ class Store(ABC):
             row.tlp,
             row.note,
             amends,
+            date_precision(row.observed_on),
             key,
         )
 
