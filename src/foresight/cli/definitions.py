@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from foresight.cli.common import json_option, note, open_workspace, percent, print_json, print_table
+
+if TYPE_CHECKING:
+    from foresight.errors import Problem
+    from foresight.workspace import Workspace
 
 
 @click.command()
@@ -43,6 +48,8 @@ def validate(ctx: click.Context, strict: bool) -> None:
     workspace = open_workspace(ctx)
     problems = workspace.problems()
     errors = [p for p in problems if not p.warning]
+    if not errors:
+        problems += _orphans(workspace)
     warnings = [p for p in problems if p.warning]
     for problem in errors + warnings:
         click.echo(str(problem), err=True)
@@ -55,6 +62,32 @@ def validate(ctx: click.Context, strict: bool) -> None:
         f"OK: {len(definitions.scenarios)} scenarios and {len(definitions.indicators)} "
         f"indicators in {workspace.root} ({len(warnings)} warning(s))."
     )
+
+
+def _orphans(workspace: Workspace) -> list[Problem]:
+    """A warning for the observations in the log that name indicators no longer defined."""
+    from foresight.errors import Problem, StoreError
+
+    try:
+        unknown = workspace.unknown_indicators()
+    except StoreError as exc:
+        note(f"The log was not checked: {exc}")
+        return []
+    if not unknown:
+        return []
+    listed = ", ".join(f"{name} ({count})" for name, count in unknown.items())
+    return [
+        Problem(
+            workspace.store.describe(),
+            None,
+            "",
+            f"{sum(unknown.values())} observation(s) name indicators that are not defined: "
+            f"{listed}; they count nowhere",
+            "restore the indicator's file, or retract them with 'foresight retract ID' "
+            "('foresight log --json' lists them)",
+            warning=True,
+        )
+    ]
 
 
 @click.command()

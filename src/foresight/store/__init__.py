@@ -270,6 +270,16 @@ class Store(ABC):
             row = self.conn.execute(sql).fetchone()
         return int(row[0]) if row else 0
 
+    def indicator_counts(self) -> dict[str, int]:
+        """Count the current (not retracted) observations of each indicator the log names."""
+        sql = (
+            "SELECT o.indicator, count(*) FROM observations o "
+            "LEFT JOIN retractions r ON r.observation_id = o.id "
+            "WHERE r.observation_id IS NULL GROUP BY o.indicator"
+        )
+        with self._errors():
+            return {str(name): int(n) for name, n in self.conn.execute(sql).fetchall()}
+
     @abstractmethod
     def observations(
         self,
