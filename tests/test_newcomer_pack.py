@@ -228,3 +228,41 @@ def test_validate_never_creates_a_log(ws: Path) -> None:
     put(ws, "indicators/i.yaml", indicator("i", "  a: weak-for\n"))
     assert validate(ws).exit_code == 0
     assert not (ws / ".foresight").exists()
+
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_write_your_own_pack_walkthrough_works_from_an_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shlex
+
+    section = README.split("## Write your own pack", 1)[1].split("\n## ", 1)[0]
+    assert "examples/" not in section and "first pack" not in section
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FORESIGHT_WORKSPACE", raising=False)
+    monkeypatch.delenv("FORESIGHT_DB", raising=False)
+    ran = []
+    for line in block.splitlines():
+        words = shlex.split(line, comments=True)
+        if not words or words[0] == "pip":
+            continue
+        if words[0] == "cd":
+            monkeypatch.chdir(Path.cwd() / words[1])
+            continue
+        assert words[0] == "foresight", line
+        result = CliRunner().invoke(cli, words[1:], env={"FORESIGHT_ANALYST": "newcomer"})
+        assert result.exit_code == 0, f"{line}\n{result.output}"
+        ran.append(words[1])
+    assert ran == ["init", "validate", "import", "status", "brief"]
+    template = CliRunner().invoke(cli, ["export", "--template", "--output", "reports.csv"])
+    assert template.exit_code == 0, template.output
+    header = (Path.cwd() / "reports.csv").read_bytes().decode("utf-8")
+    assert header == (
+        "indicator,observed_on,absent,strength,source,source_url,reliability,credibility,"
+        "event,tlp,note,analyst\r\n"
+    )
+    example = (Path.cwd() / "observations.csv").read_bytes().decode("utf-8")
+    assert example.startswith(header)

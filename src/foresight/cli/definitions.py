@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 def init(directory: str, name: str | None) -> None:
     """Create a new workspace with an example scenario and indicator.
 
+    The workspace validates as it is, and its observations.csv (one example report,
+    with every column of the import format) imports into it.
+
     \b
     Example:
       foresight init ~/watch/sahel --name "Sahel watch"
@@ -28,8 +31,10 @@ def init(directory: str, name: str | None) -> None:
 
     root = init_workspace(Path(directory), name)
     note(
-        f"Created a workspace in {root}. Next: edit scenarios/ and indicators/, then run "
-        f"'foresight --workspace {directory} validate'."
+        f"Created a workspace in {root} with an example scenario, indicator and import file. "
+        f"Next, try it: cd {directory} && foresight validate && foresight import "
+        "observations.csv && foresight status. Then edit scenarios/ and indicators/ "
+        "(the README's 'Write your own pack' walks through it)."
     )
 
 

@@ -471,9 +471,18 @@ def _likely_duplicates(store: Any, rows: list[Any]) -> int:
     default=True,
     help="Everything including retracted observations (default), or only the current ones.",
 )
+@click.option(
+    "--template",
+    is_flag=True,
+    help="Write only the header of a CSV import file, to fill in (no workspace needed).",
+)
 @click.pass_context
 def export(
-    ctx: click.Context, fmt: str | None, output: Path | None, include_retracted: bool
+    ctx: click.Context,
+    fmt: str | None,
+    output: Path | None,
+    include_retracted: bool,
+    template: bool,
 ) -> None:
     """Export the log as CSV, JSONL or YAML, with its audit trail.
 
@@ -483,8 +492,13 @@ def export(
     Example:
       foresight export --output backup/log-2026-01.csv
       foresight export --format jsonl --current > current.jsonl
+      foresight export --template --output new-reports.csv
     """
     from foresight import intake
+
+    if template:
+        _write_template(fmt, output)
+        return
 
     store = open_workspace(ctx).store
     with working("Reading the log…"):
@@ -496,6 +510,24 @@ def export(
     with working(f"Writing {output}…"):
         count = intake.export_file(observations, fmt, output)
     note(f"Wrote {count} observation(s) to {output}.")
+
+
+def _write_template(fmt: str | None, output: Path | None) -> None:
+    """Write the header row of a CSV import file (the keys JSONL and YAML rows take too)."""
+    from foresight import intake
+
+    if (fmt or (intake.format_of(output) if output and output.suffix else "csv")) != "csv":
+        raise click.UsageError(
+            "a template is a CSV header; JSONL and YAML rows take the same keys: "
+            + ", ".join(intake.FIELDS)
+        )
+    header = ",".join(intake.FIELDS) + "\r\n"
+    if output is None:
+        click.echo(header, nl=False)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(header, encoding="utf-8", newline="")
+    note(f"Wrote an empty import template to {output}; fill in one row per report.")
 
 
 def _print_new(workspace: Workspace, observation_id: int, as_json: bool) -> None:
