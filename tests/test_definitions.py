@@ -164,7 +164,7 @@ def test_unknown_key_and_unknown_scenario_give_two_errors_in_one_run(workspace: 
         result.output
     )
     assert (
-        "indicators/second-indicator.yaml:11: weights.exampel-scenario: no scenario has the "
+        "indicators/second-indicator.yaml:12: weights.exampel-scenario: no scenario has the "
         "id 'exampel-scenario' (did you mean 'example-scenario'?)"
     ) in result.output
 
