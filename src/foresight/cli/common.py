@@ -105,8 +105,32 @@ def working(message: str) -> Iterator[None]:
 
 
 def note(message: str) -> None:
-    """A message for the human, on stderr."""
+    """A message for the human, on stderr (wrapped to the width of a terminal)."""
+    if sys.stderr.isatty():
+        message = wrap(message, _width(sys.stderr) or 80)
     click.echo(message, err=True)
+
+
+def wrap(message: str, width: int) -> str:
+    """Wrap each line of a message between words; never break an id or a path."""
+    import textwrap
+
+    return "\n".join(
+        textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False) or line
+        for line in message.splitlines()
+    )
+
+
+def _width(stream: Any) -> int | None:
+    """The width to lay text out in: COLUMNS if set, else the terminal's, else None."""
+    given = os.environ.get("COLUMNS", "")
+    if given.isdigit() and int(given) > 0:
+        return int(given)
+    if stream.isatty():
+        import shutil
+
+        return shutil.get_terminal_size().columns
+    return None
 
 
 RICH_ROWS = 500  # beyond this, rich's layout costs seconds: print plain aligned columns
@@ -127,19 +151,59 @@ def print_table(
     from rich.console import Console
     from rich.table import Table
 
+    width = _width(sys.stdout) or 160
+    # The longest word of each column: no column may be narrower, or an id would break.
+    words = [
+        max((len(word) for row in cells for word in row[i].split()), default=0)
+        for i in range(len(columns))
+    ]
+    heads = [max((len(word) for word in name.split()), default=0) for name in columns]
+    if sum(max(w, h) + 3 for w, h in zip(words, heads, strict=True)) + 1 > width:
+        _stacked_table(title, columns, cells, width)
+        return
     console = Console(
         file=sys.stdout,
         no_color=bool(os.environ.get("NO_COLOR")),
-        width=None if sys.stdout.isatty() else 160,
+        width=width,
         highlight=False,
     )
     table = Table(title=title, title_justify="left", show_lines=False)
     for i, column in enumerate(columns):
         align = justify[i] if justify else "left"
-        table.add_column(column, justify=align, overflow="fold")  # type: ignore[arg-type]
+        table.add_column(
+            column,
+            justify=align,  # type: ignore[arg-type]
+            overflow="fold",
+            min_width=max(words[i], heads[i]),
+        )
     for row in cells:
         table.add_row(*row)
     console.print(table)
+
+
+def _stacked_table(
+    title: str | None, columns: Sequence[str], cells: list[list[str]], width: int
+) -> None:
+    """A table too wide for the terminal, one block per row: never a word broken."""
+    import textwrap
+
+    out = [title, ""] if title else []
+    for row in cells:
+        out.append(row[0])
+        for name, value in zip(columns[1:], row[1:], strict=True):
+            if value:
+                out.append(
+                    textwrap.fill(
+                        f"{name}: {value}",
+                        width,
+                        initial_indent="  ",
+                        subsequent_indent="    ",
+                        break_long_words=False,
+                        break_on_hyphens=False,
+                    )
+                )
+        out.append("")
+    click.echo("\n".join(out).rstrip("\n"))
 
 
 def _plain_table(
