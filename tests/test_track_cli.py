@@ -336,12 +336,20 @@ def test_the_brief_gains_a_track_record_once_a_scenario_is_resolved(
     assert "Indicator audit" not in (out / "2026-03.html").read_text(encoding="utf-8")
 
 
-def test_the_brief_lists_scenarios_awaiting_resolution(run: Run, tmp_path: Path) -> None:
+def test_the_brief_lists_scenarios_awaiting_resolution(
+    run: Run, log_ws: Path, tmp_path: Path
+) -> None:
+    # A brief can only be for a month that has begun: bring the horizon into the past.
+    path = log_ws / "scenarios" / "example-scenario.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("horizon: 2027-12-31", "horizon: 2026-06-30"),
+        encoding="utf-8",
+    )
     out = tmp_path / "reports"
-    result = run("brief", "--month", "2028-01", "--out", str(out))
+    result = run("brief", "--month", "2026-07", "--out", str(out))
     assert result.exit_code == 0, result.output
-    md = (out / "2028-01.md").read_text(encoding="utf-8")
-    assert "No scenario had been resolved by 31 January 2028." in md
-    assert "- The border reopens to trade (example-scenario): its horizon, 31 December 2027" in md
-    html = (out / "2028-01.html").read_text(encoding="utf-8")
+    md = (out / "2026-07.md").read_text(encoding="utf-8")
+    assert "No scenario had been resolved by 31 July 2026." in md
+    assert "- The border reopens to trade (example-scenario): its horizon, 30 June 2026" in md
+    html = (out / "2026-07.html").read_text(encoding="utf-8")
     assert "<h3>Awaiting resolution</h3>" in html and "calibration" not in html
