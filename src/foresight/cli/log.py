@@ -443,6 +443,7 @@ def _likely_duplicates(store: Any, rows: list[Any]) -> int:
     """How many rows look like further copies of a logged report or an earlier row."""
     from foresight import intake
 
+    rows = store.unlogged(rows)  # a re-import compares nothing
     if not rows:
         return 0
     days = [row.observed_on for row in rows]

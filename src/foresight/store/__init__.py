@@ -353,6 +353,12 @@ class Store(ABC):
         key = content_key(row)
         return self._lookup([key]).get(key)
 
+    def unlogged(self, rows: Sequence[NewObservation]) -> list[NewObservation]:
+        """The rows whose content the log does not hold yet (those an add would write)."""
+        keys = [content_key(row) for row in rows]
+        known = self._lookup(set(keys))
+        return [row for row, key in zip(rows, keys, strict=True) if key not in known]
+
     def add(
         self,
         rows: Sequence[NewObservation],
