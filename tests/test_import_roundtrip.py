@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from foresight import intake, scales
+from foresight.records import month_date
 from foresight.store import NewObservation, content_key, open_store
 
 if TYPE_CHECKING:
@@ -54,7 +55,12 @@ def logs(draw: st.DrawFn) -> list[NewObservation]:
         retracted = draw(st.none() | times.filter(lambda t, r=recorded: t >= r))
         row = NewObservation(
             indicator=draw(st.sampled_from(INDICATORS)),
-            observed_on=draw(st.dates(dt.date(1900, 1, 1), NOW.date() - dt.timedelta(1))),
+            observed_on=draw(
+                st.dates(dt.date(1900, 1, 1), NOW.date() - dt.timedelta(1))
+                | st.dates(dt.date(1900, 1, 1), NOW.date() - dt.timedelta(40)).map(
+                    lambda day: month_date(day.year, day.month)  # known only to the month
+                )
+            ),
             source=draw(words),
             reliability=draw(st.sampled_from(sorted(scales.RELIABILITY))),
             credibility=draw(st.sampled_from(sorted(scales.CREDIBILITY))),

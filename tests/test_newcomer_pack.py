@@ -113,6 +113,12 @@ def test_the_natural_shorthand_is_accepted(ws: Path) -> None:
             "indicators/i.yaml:7: sources: must be a list of sources (write '- document: NAME' "
             "with an indented 'quote: \"…\"' under it)",
         ),
+        (
+            "indicators/i.yaml",
+            indicator("i", "  a: moderate-for\n").replace(SOURCE, "sources:\n  - desk.txt\n"),
+            "indicators/i.yaml:8: sources.0: 'desk.txt' is not a source (each source is a "
+            "mapping: '- document: NAME' with an indented 'quote: \"…\"')",
+        ),
     ],
 )
 def test_every_validation_message_says_what_to_write(

@@ -340,6 +340,11 @@ def plain_words(kind: str, loc: tuple[Any, ...], error: Any) -> tuple[str, str]:
             "must map scenario ids to weights",
             "e.g. 'weights:' then an indented line 'scenario-id: moderate-for'",
         )
+    if kind in ("model_type", "dict_type") and "sources" in loc:
+        return (
+            f"{shown} is not a source",
+            "each source is a mapping: '- document: NAME' with an indented 'quote: \"…\"'",
+        )
     if kind in ("model_type", "dict_type"):
         return f"must be a mapping of keys to values, not {shown}", "write 'key: value' lines"
     if name == "half_life_days" and kind.startswith("int_"):
