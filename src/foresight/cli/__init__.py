@@ -78,7 +78,9 @@ class ForesightGroup(click.Group):
         try:
             return super().invoke(ctx)
         except ForesightError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            from foresight.cli.common import note
+
+            note(f"Error: {exc}")  # wrapped between words on a terminal
             ctx.exit(exc.exit_code)
         except BrokenPipeError:
             sys.stderr.close()
