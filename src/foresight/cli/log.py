@@ -167,7 +167,7 @@ def observe(ctx: click.Context, indicator: str, as_json: bool, **given: Any) -> 
       foresight observe example-indicator --date 2026-01-15 \\
           --source "Ministry statement" --reliability B --credibility 2 --strength moderate
     """
-    from foresight import intake
+    from foresight import duplicates, intake
     from foresight.errors import InputError
 
     workspace = open_workspace(ctx)
@@ -184,13 +184,13 @@ def observe(ctx: click.Context, indicator: str, as_json: bool, **given: Any) -> 
     if result.ids:
         new_id = result.ids[0]
         note(f"Logged observation {new_id} in {store.describe()}.")
-        for copy in intake.likely_duplicates([row], logged)[:1]:
+        for copy in duplicates.likely_duplicates([row], logged)[:1]:
             old = copy.logged
             assert old is not None
             note(
                 f"Warning: it looks like another copy of observation {old.id} (the same "
                 "indicator, date and source); reports with no shared event key count as "
-                f"separate events, so it counts again. {intake.event_advice(new_id, old)}."
+                f"separate events, so it counts again. {duplicates.event_advice(new_id, old)}."
             )
     else:
         new_id = store.find(row) or 0
@@ -441,7 +441,7 @@ def import_(
 
 def _likely_duplicates(store: Any, rows: list[Any]) -> int:
     """How many rows look like further copies of a logged report or an earlier row."""
-    from foresight import intake
+    from foresight import duplicates
 
     rows = store.unlogged(rows)  # a re-import compares nothing
     if not rows:
@@ -450,7 +450,7 @@ def _likely_duplicates(store: Any, rows: list[Any]) -> int:
     logged = store.observations(
         False, indicators={row.indicator for row in rows}, since=min(days), until=max(days)
     )
-    return len(intake.likely_duplicates(rows, logged))
+    return len(duplicates.likely_duplicates(rows, logged))
 
 
 @click.command()
