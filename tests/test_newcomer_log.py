@@ -134,3 +134,15 @@ def test_a_second_copy_of_a_report_is_flagged(run: Run, tmp_path: Path) -> None:
     assert "Warning: 3 row(s) look like further copies of a logged report or of an earlier" in (
         result.stderr
     )
+
+
+def test_a_semicolon_file_with_unknown_columns_is_named_as_such(run: Run, tmp_path: Path) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_text("indicateur;date;source\nexample-indicator;2021-09-18;AFP\n", encoding="utf-8")
+    result = run("import", str(path))
+    assert result.exit_code == 1, result.output
+    assert (
+        f"{path}:1: this looks like a semicolon-separated file, but its header names none of "
+        "the columns (the header must name indicator, observed_on, source, reliability, "
+        "credibility)"
+    ) in result.stderr

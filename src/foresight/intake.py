@@ -713,6 +713,15 @@ class _FileReader:
             if header is None:
                 raise self.fail(None, "", "is empty; there is nothing to import")
             columns = [name.strip() for name in header]
+            other = next((d for d in (";", "\t") if len(columns) == 1 and d in columns[0]), None)
+            if other is not None:
+                raise self.fail(
+                    reader.line_num,
+                    "",
+                    f"this looks like a {DELIMITERS[other]}-separated file, but its header "
+                    "names none of the columns",
+                    "the header must name " + ", ".join(REQUIRED),
+                )
             self._check_header(columns, reader.line_num)
             plan = self.checker.plan(columns)
             width = len(columns)
