@@ -138,7 +138,7 @@ def test_a_second_copy_of_a_report_is_flagged(run: Run, tmp_path: Path) -> None:
 
 def test_a_semicolon_file_with_unknown_columns_is_named_as_such(run: Run, tmp_path: Path) -> None:
     path = tmp_path / "rows.csv"
-    path.write_text("indicateur;date;source\nexample-indicator;2021-09-18;AFP\n", encoding="utf-8")
+    path.write_text("indicateur;date;origine\nexample-indicator;2021-09-18;AFP\n", encoding="utf-8")
     result = run("import", str(path))
     assert result.exit_code == 1, result.output
     assert (
