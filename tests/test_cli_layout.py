@@ -51,3 +51,17 @@ def test_long_messages_wrap_between_words() -> None:
     assert all(len(line) <= 40 for line in wrapped.splitlines() if " " in line)
     assert "/tmp/a-very-long-folder-name/sahel-watch" in wrapped.splitlines()
     assert " ".join(wrapped.split()) == message
+
+
+def test_a_table_too_wide_for_its_box_drops_the_box_not_an_id() -> None:
+    text = listing("scenarios", columns=80)
+    lines = text.splitlines()
+    assert "┃" not in text and lines[1].split()[:2] == ["id", "title"]
+    assert all(len(line) <= 80 for line in lines)
+    assert [line.split()[0] for line in lines if line[:1].isalpha()][1:] == [
+        "id",
+        "deeper-russia-taliban-ties",
+        "isis-k-spillover",
+        "renewed-civil-war",
+        "taliban-sco-invitation",
+    ]

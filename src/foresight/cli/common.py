@@ -152,33 +152,61 @@ def print_table(
     from rich.table import Table
 
     width = _width(sys.stdout) or 160
-    # The longest word of each column: no column may be narrower, or an id would break.
-    words = [
-        max((len(word) for row in cells for word in row[i].split()), default=0)
-        for i in range(len(columns))
-    ]
-    heads = [max((len(word) for word in name.split()), default=0) for name in columns]
-    if sum(max(w, h) + 3 for w, h in zip(words, heads, strict=True)) + 1 > width:
+    widths = _column_widths(columns, cells, width)
+    if widths is None:
         _stacked_table(title, columns, cells, width)
         return
+    boxed, sizes = widths
     console = Console(
         file=sys.stdout,
         no_color=bool(os.environ.get("NO_COLOR")),
         width=width,
         highlight=False,
     )
-    table = Table(title=title, title_justify="left", show_lines=False)
+    if boxed:
+        table = Table(title=title, title_justify="left", show_lines=False)
+    else:
+        from rich import box
+
+        table = Table(
+            title=title,
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            pad_edge=False,
+            padding=(0, 1, 0, 0),
+        )
     for i, column in enumerate(columns):
         align = justify[i] if justify else "left"
-        table.add_column(
-            column,
-            justify=align,  # type: ignore[arg-type]
-            overflow="fold",
-            min_width=max(words[i], heads[i]),
-        )
+        table.add_column(column, justify=align, overflow="fold", width=sizes[i])  # type: ignore[arg-type]
     for row in cells:
         table.add_row(*row)
     console.print(table)
+
+
+def _column_widths(
+    columns: Sequence[str], cells: list[list[str]], width: int
+) -> tuple[bool, list[int]] | None:
+    """Each column's width so that the table fits: (boxed, widths), or None if it cannot.
+
+    No column is narrower than its longest word, so an id is never broken; the columns
+    with the longest text give way first. A boxed table spends three characters a column
+    on rules and padding, a table without the box two (padding and a blank rule).
+    """
+    n = len(columns)
+    texts = [[columns[i], *(row[i] for row in cells)] for i in range(n)]
+    natural = [max(len(line) for text in t for line in text.splitlines() or [""]) for t in texts]
+    least = [max((len(word) for text in t for word in text.split()), default=0) for t in texts]
+    for boxed, overhead in ((True, 3 * n + 1), (False, 2 * (n - 1))):
+        budget = width - overhead
+        if sum(least) > budget:
+            continue
+        sizes = list(natural)
+        while sum(sizes) > budget:
+            widest = max((i for i in range(n) if sizes[i] > least[i]), key=lambda i: sizes[i])
+            sizes[widest] -= 1
+        return boxed, sizes
+    return None
 
 
 def _stacked_table(
