@@ -702,7 +702,7 @@ class _FileReader:
         if delimiter != ",":
             self.notes.append(
                 f"{self.label} is {DELIMITERS[delimiter]}-separated (as spreadsheets in many "
-                "locales save CSV); read it so"
+                "locales save CSV): read with that delimiter"
             )
         reader = csv.reader(itertools.chain(ahead, stream), strict=True, delimiter=delimiter)
         check, keep = self.checker.check_cells, self.keep
