@@ -89,6 +89,16 @@ class Workspace:
         _, problems = load_definitions(self.root)
         return config_problems + problems
 
+    def unknown_indicators(self) -> dict[str, int]:
+        """Indicator ids the log's current observations name but the definitions do not,
+        with how many observations name each (none when the log does not exist yet)."""
+        url = self.db_url
+        if "://" not in url and not Path(url).exists():
+            return {}  # opening would create an empty log
+        known = self.definitions.indicators
+        counts = self.store.indicator_counts()
+        return {name: n for name, n in sorted(counts.items()) if name not in known}
+
     @property
     def db_url(self) -> str:
         """Where the observation log lives: --db, FORESIGHT_DB, then foresight.yaml."""

@@ -29,7 +29,7 @@ from typing import Any
 
 from foresight import scales
 from foresight.errors import InputError, StoreError, UnknownIdError
-from foresight.records import OUTCOMES, Observation, Resolution
+from foresight.records import OUTCOMES, Observation, Resolution, date_precision, date_text
 
 Progress = Callable[[int], None]
 """Told how many more rows have been handled, as a long write goes on."""
@@ -178,7 +178,7 @@ def content_key(row: NewObservation | Observation) -> bytes:
     content = "\0".join(
         (
             row.indicator,
-            row.observed_on.isoformat(),
+            date_text(row.observed_on),  # 2022-06 for a month-only date
             "absent" if row.absent else "observed",
             repr(float(row.strength)),
             row.source,
@@ -279,6 +279,16 @@ class Store(ABC):
             row = self.conn.execute(sql).fetchone()
         return int(row[0]) if row else 0
 
+    def indicator_counts(self) -> dict[str, int]:
+        """Count the current (not retracted) observations of each indicator the log names."""
+        sql = (
+            "SELECT o.indicator, count(*) FROM observations o "
+            "LEFT JOIN retractions r ON r.observation_id = o.id "
+            "WHERE r.observation_id IS NULL GROUP BY o.indicator"
+        )
+        with self._errors():
+            return {str(name): int(n) for name, n in self.conn.execute(sql).fetchall()}
+
     @abstractmethod
     def observations(
         self,
@@ -363,6 +373,12 @@ class Store(ABC):
         """Return the id of the observation with the same content, if the log holds one."""
         key = content_key(row)
         return self._lookup([key]).get(key)
+
+    def unlogged(self, rows: Sequence[NewObservation]) -> list[NewObservation]:
+        """The rows whose content the log does not hold yet (those an add would write)."""
+        keys = [content_key(row) for row in rows]
+        known = self._lookup(set(keys))
+        return [row for row, key in zip(rows, keys, strict=True) if key not in known]
 
     def add(
         self,
@@ -580,6 +596,7 @@ class Store(ABC):
             row.tlp,
             row.note,
             amends,
+            date_precision(row.observed_on),
             key,
         )
 
