@@ -10,7 +10,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from foresight.errors import DefinitionError, ForesightError, WorkspaceNotFoundError
+from foresight.errors import (
+    DefinitionError,
+    ForesightError,
+    Problem,
+    StoreError,
+    WorkspaceNotFoundError,
+)
 
 if TYPE_CHECKING:
     from foresight.engine import Assessment, Engine
@@ -85,18 +91,54 @@ class Workspace:
         """Every problem (errors and warnings) in foresight.yaml and the definitions."""
         from foresight.loader import load_config, load_definitions
 
-        _, config_problems = load_config(self.root)
+        config, config_problems = load_config(self.root)
         _, problems = load_definitions(self.root)
+        if config is not None and not any(p.field == "database" for p in config_problems):
+            config_problems += self._database_problems(config.database)
         return config_problems + problems
+
+    def _database_problems(self, database: str) -> list[Problem]:
+        """What is wrong with foresight.yaml's database: setting, found without opening it."""
+        from foresight import yamlio
+        from foresight.store import check_url
+
+        try:
+            self._resolve_db(database, from_config=True)
+            message = check_url(database)
+        except ForesightError as exc:
+            message = str(exc).removeprefix(f"{CONFIG_FILE}: database: ")
+        if message is None:
+            return []
+        line = yamlio.load(self.root / CONFIG_FILE, CONFIG_FILE).line_for(("database",))
+        return [Problem(CONFIG_FILE, line, "database", message)]
 
     @property
     def db_url(self) -> str:
-        """Where the observation log lives: --db, FORESIGHT_DB, then foresight.yaml."""
-        url = self._db_url or os.environ.get("FORESIGHT_DB") or self.config.database
-        if "://" in url:
+        """Where the observation log lives: --db, FORESIGHT_DB, then foresight.yaml.
+
+        A relative path in foresight.yaml must stay inside the workspace; a path given
+        with --db or FORESIGHT_DB is relative to the workspace too, but may lead anywhere
+        (whoever typed it named the place)."""
+        given = self._db_url or os.environ.get("FORESIGHT_DB")
+        return self._resolve_db(given or self.config.database, from_config=not given)
+
+    def _resolve_db(self, url: str, *, from_config: bool) -> str:
+        from foresight.redact import is_postgres
+
+        if "://" in url or is_postgres(url):
             return url
+        if not url.strip():
+            raise StoreError("the database setting is empty; give a SQLite path or a URL")
         path = Path(url).expanduser()
-        return str(path if path.is_absolute() else self.root / path)
+        if path.is_absolute():
+            return str(path)
+        full = Path(os.path.normpath(self.root / path))
+        if from_config and not full.is_relative_to(self.root):
+            raise StoreError(
+                f"{CONFIG_FILE}: database: {url} leads outside the workspace; keep the log "
+                "inside it, or give an absolute path to keep it elsewhere"
+            )
+        return str(full)
 
     @cached_property
     def store(self) -> Store:

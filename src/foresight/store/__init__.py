@@ -27,7 +27,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from foresight import scales
+from foresight import bounds, scales
 from foresight.errors import InputError, StoreError, UnknownIdError
 from foresight.records import OUTCOMES, Observation, Resolution
 
@@ -333,7 +333,7 @@ class Store(ABC):
 
     def get(self, observation_id: int) -> Observation:
         """Return one observation; raise UnknownIdError if the log has no such id."""
-        found = self._get(observation_id)
+        found = self._get(observation_id) if 1 <= observation_id <= bounds.MAX_ID else None
         if found is None:
             raise UnknownIdError(f"the log has no observation {observation_id}")
         return found
@@ -700,14 +700,16 @@ def open_store(url: str, *, timeout: float = 10.0) -> Store:
 
     timeout: seconds to wait for a lock held by another writer before giving up.
     """
-    if url.startswith(("postgresql://", "postgres://")):
+    from foresight.redact import is_postgres, redact
+
+    if is_postgres(url):
         from foresight.store.postgres import PostgresStore
 
         return PostgresStore(url, timeout=timeout)
     if url.startswith("sqlite:///"):
         url = url.removeprefix("sqlite://")
     elif "://" in url:
-        scheme = url.split("://", 1)[0]
+        scheme = redact(url.split("://", 1)[0][:40], url)
         raise StoreError(
             f"cannot open a '{scheme}://' database; use a SQLite file path or a postgresql:// URL"
         )
@@ -716,13 +718,50 @@ def open_store(url: str, *, timeout: float = 10.0) -> Store:
     return SQLiteStore(url, timeout=timeout)
 
 
+def check_url(url: str) -> str | None:
+    """What is wrong with a database string, found without connecting; None if nothing."""
+    from pathlib import Path
+
+    from foresight.redact import is_postgres, redact
+
+    if is_postgres(url):
+        from foresight.store.postgres import check_url as check_postgres
+
+        return check_postgres(url)
+    if url.startswith("sqlite:///"):
+        url = url.removeprefix("sqlite://")
+    elif "://" in url:
+        scheme = redact(url.split("://", 1)[0][:40], url)
+        return (
+            f"cannot open a '{scheme}://' database; use a SQLite file path or a postgresql:// URL"
+        )
+    path = Path(url).expanduser()
+    if path.exists() and not path.is_file():
+        return f"{path} is not a regular file (a SQLite log is a file)"
+    return None
+
+
+def describe_url(url: str) -> str:
+    """Name a store for a brief: never a password, nor a machine's folder layout."""
+    from foresight.redact import is_postgres
+
+    if is_postgres(url):
+        from foresight.store.postgres import describe_url as describe_postgres
+
+        return describe_postgres(url)
+    path = url.removeprefix("sqlite:///").removeprefix("sqlite://")
+    return f"SQLite file {path.replace(chr(92), '/').rsplit('/', 1)[-1]}"
+
+
 __all__ = [
     "AddResult",
     "LogSummary",
     "NewObservation",
     "Progress",
     "Store",
+    "check_url",
     "content_key",
+    "describe_url",
     "open_store",
     "paused_gc",
     "summarise",
