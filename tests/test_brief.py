@@ -247,7 +247,8 @@ def test_markdown_tables_survive_pipes_and_newlines(ws: Path, db: Path, tmp_path
     assert brief(ws, db, out, "--month", "2021-11").exit_code == 0
     md = (out / "2021-11.md").read_text(encoding="utf-8")
     row = next(line for line in md.splitlines() if "Signed in the capital" in line)
-    assert f"Signed in the capital {SCRIPT} \\| second line third line |" in row
+    escaped = "\\<script\\>alert(1)\\</script\\>"
+    assert f"Signed in the capital {escaped} \\| second line third line |" in row
     assert row.startswith("| 2021-11-05 |")
 
 

@@ -25,8 +25,11 @@ from jinja2 import (
     TemplateError,
     TemplateNotFound,
     TemplateSyntaxError,
+    pass_context,
     select_autoescape,
 )
+from jinja2.runtime import Context
+from jinja2.sandbox import SandboxedEnvironment
 
 from foresight import scales
 from foresight.errors import ForesightError, ReportError
@@ -37,10 +40,10 @@ from foresight.report.context import (
     Marking,
     add_months,
     compose_brief,
-    describe_store,
     long_date,
     visible_levels,
 )
+from foresight.store import describe_url
 from foresight.summary import month_end
 
 if TYPE_CHECKING:
@@ -85,14 +88,67 @@ class Written:
     paths: list[Path]
 
 
+class Markdown(str):
+    """Text already safe in Markdown: the .md templates' finalize leaves it as it is."""
+
+    __slots__ = ()
+
+
+# What Markdown (CommonMark, and GitHub's tables and strikethrough) reads as syntax
+# anywhere in a line: escapes, code, emphasis, links and images, raw HTML and
+# autolinks, entities, table cells, strikethrough.
+# An underscore inside a word never makes emphasis, so file_names stay readable.
+_MD_INLINE = re.compile(r"([\\`*\[\]<>&|~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z]))")
+# What it reads as syntax at the start of a line: headings, block quotes, lists,
+# setext underlines and thematic breaks.
+_MD_LINE_START = re.compile(
+    r"^(?:([#+-](?=\s|$)|>|=(?==*\s*$)|-(?=-*\s*$))|([0-9]{1,9})([.)])(?=\s|$))"
+)
+
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def md_escape(value: object) -> str:
+    """Analyst text made inert in Markdown: one line, every syntax character escaped.
+
+    Rendered as CommonMark with raw HTML on, it shows as the text typed: no tag, link,
+    image, emphasis or heading comes from it."""
+    if isinstance(value, Markdown):
+        return value
+    text = _WHITESPACE.sub(" ", str(value))
+    text = _MD_INLINE.sub(r"\\\1", text)
+    return Markdown(_MD_LINE_START.sub(_escape_line_start, text))
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    if match.group(1):
+        return "\\" + match.group(1)
+    return match.group(2) + "\\" + match.group(3)
+
+
+@pass_context
+def _finalize(context: Context, value: Any) -> Any:
+    """Escape every value a Markdown template prints; leave the others to autoescape."""
+    name = context.name or ""
+    if name.endswith((".md.j2", ".md")) and not isinstance(value, int | float):
+        return md_escape(value)
+    return value
+
+
 def environment(overrides: Path | None = None) -> Environment:
-    """The one template environment: workspace templates first, then the packaged ones."""
+    """The one template environment: workspace templates first, then the packaged ones.
+
+    It is jinja2's sandbox: a workspace's templates are somebody's files, and opening
+    their workspace must not run their code. HTML templates autoescape; Markdown
+    templates escape every value they print (md_escape)."""
     loaders: list[Any] = []
     if overrides is not None and overrides.is_dir():
         loaders.append(FileSystemLoader(str(overrides)))
     loaders.append(PackageLoader("foresight", "templates"))
-    env = Environment(
+    env = SandboxedEnvironment(
         loader=ChoiceLoader(loaders),
+        finalize=_finalize,
         autoescape=select_autoescape(
             enabled_extensions=("html.j2", "html", "svg.j2"),
             default_for_string=False,
@@ -103,7 +159,7 @@ def environment(overrides: Path | None = None) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(
+    numbers = dict(
         pct=percent,
         pp=signed_points,
         arrow=arrow,
@@ -114,12 +170,23 @@ def environment(overrides: Path | None = None) -> Environment:
         signed_score=lambda value: f"{0.0 if abs(value) < 0.0005 else value:+.3f}",
         ratio=lambda value: f"×{value:.3g}",
         long_date=long_date,
+    )
+    # Numbers and dates foresight formats itself need no Markdown escaping.
+    env.filters.update({name: _markdown_safe(f) for name, f in numbers.items()})
+    env.filters.update(
         cell=md_cell,
         oneline=lambda text: " ".join(str(text).split()),
     )
     env.globals["line_chart"] = charts.line_chart
     env.globals["calibration_chart"] = charts.calibration_chart
     return env
+
+
+def _markdown_safe(format_: Any) -> Any:
+    def formatted(*args: Any, **kwargs: Any) -> Markdown:
+        return Markdown(format_(*args, **kwargs))
+
+    return formatted
 
 
 def percent(value: float, digits: int = 0) -> str:
@@ -140,9 +207,8 @@ def signed_points(change: float) -> str:
 
 
 def md_cell(value: object) -> str:
-    """Text safe inside a Markdown table cell: no pipes, no line breaks."""
-    text = " ".join(str(value).split())
-    return text.replace("\\", "\\\\").replace("|", "\\|")
+    """Text safe inside a Markdown table cell: no pipes, no line breaks, no syntax."""
+    return md_escape(value)
 
 
 def render(env: Environment, name: str, **context: Any) -> str:
@@ -201,6 +267,8 @@ def write_brief(
     first = month.replace(day=1)
     key = f"{first:%Y-%m}"
     folder = (out if out is not None else workspace.reports_dir).expanduser()
+    if str(folder).strip() == "":
+        raise ReportError("the folder to write to is empty; name one, or leave --out out")
     if folder.exists() and not folder.is_dir():
         raise ReportError(f"{folder} is not a folder")
     config = workspace.config
@@ -227,7 +295,7 @@ def write_brief(
         audience=level,
         workspace=config.name,
         yardstick=config.yardstick,
-        store=describe_store(workspace.db_url),
+        store=describe_url(workspace.db_url),
         previous=previous,
         generated=generated,
         resolutions=store.resolutions(),
@@ -243,8 +311,34 @@ def write_brief(
     files[snapshot.snapshot_path(folder, key)] = snapshot.dumps(brief.snapshot)
     index = build_index(config.name, folder, snapshots, [p.name for p in files])
     files[folder / INDEX] = render(env, "index.html.j2", index=index)
-    write_atomically(files)
+    write_atomically(files, folder)
     return Written(brief, list(files))
+
+
+def _check_targets(files: dict[Path, str], folder: Path) -> None:
+    """Refuse to write through a symbolic link below folder, or over a non-regular file."""
+    for path in files:
+        try:
+            inside = path.relative_to(folder)
+        except ValueError:
+            raise ReportError(
+                f"cannot write the brief: {path} lies outside {folder}; nothing was written"
+            ) from None
+        current = folder
+        for part in inside.parts[:-1]:
+            current = current / part
+            if current.is_symlink() or (current.exists() and not current.is_dir()):
+                raise ReportError(
+                    f"cannot write the brief: {current} is a symbolic link or not a folder; "
+                    "foresight writes only into "
+                    "real folders inside the one named. Nothing was written."
+                )
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            raise ReportError(
+                f"cannot write the brief: {path} is a symbolic link or not a regular file; "
+                "nothing was written "
+                "(move it away to write the brief)"
+            )
 
 
 def build_index(
@@ -280,10 +374,16 @@ def build_index(
     return Index(workspace, Marking(scales.TLP_LEVELS[highest]), entries)
 
 
-def write_atomically(files: dict[Path, str]) -> None:
-    """Write each text to a temporary file beside its target, then rename all into place."""
+def write_atomically(files: dict[Path, str], folder: Path | None = None) -> None:
+    """Write each text to a temporary file beside its target, then rename all into place.
+
+    folder: the folder named for the run; nothing is written through a symbolic link
+    inside it (a reports/.snapshots pointing elsewhere), nor over anything but a
+    regular file."""
     mask = os.umask(0)
     os.umask(mask)
+    if folder is not None:
+        _check_targets(files, folder)
     staged: list[tuple[Path, Path]] = []
     try:
         for path, text in files.items():
