@@ -32,9 +32,7 @@ MAX_FILE_BYTES = 256 * 1024
 MAX_DEPTH = 32
 #: The most digits of a whole number: beyond any id, count or ratio foresight uses.
 MAX_DIGITS = 20
-_SCALAR_TAGS = {
-    "tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null")
-}
+_SCALAR_TAGS = {"tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null")}
 
 
 class _Resolver(yaml.resolver.BaseResolver):
