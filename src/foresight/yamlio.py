@@ -258,6 +258,15 @@ def _scalar(loader: Any, node: yaml.ScalarNode) -> Any:
             f"{_short(text)} is not a valid {node.tag.rsplit(':', 1)[-1]}",
             "remove the tag, or fix the value",
         ) from None
+    if isinstance(value, str) and not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _Refused(
+                node.start_mark.line + 1,
+                "holds a lone surrogate (a \\ud800-style escape), not text",
+                "write the character itself",
+            ) from None
     if isinstance(value, float) and not math.isfinite(value):
         raise _Refused(
             node.start_mark.line + 1, f"{_short(text)} is too large a number", "check the value"

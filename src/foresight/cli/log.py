@@ -12,6 +12,7 @@ import click
 
 from foresight.cli.common import (
     DATE,
+    ID,
     json_option,
     note,
     open_workspace,
@@ -88,6 +89,7 @@ def _observation_options(amending: bool) -> Callable[[F], F]:
             click.option(
                 "--tlp",
                 metavar="LEVEL",
+                callback=_not_empty,
                 help="TLP 2.0 marking: CLEAR, GREEN, AMBER, AMBER+STRICT or RED"
                 + (old or " (default: default_tlp in foresight.yaml)")
                 + ".",
@@ -100,6 +102,12 @@ def _observation_options(amending: bool) -> Callable[[F], F]:
         return func
 
     return decorate
+
+
+def _not_empty(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not value.strip():
+        raise click.BadParameter("is empty; give CLEAR, GREEN, AMBER, AMBER+STRICT or RED")
+    return value
 
 
 _analyst_option = click.option(
@@ -282,7 +290,7 @@ def _indicator_filter(
 
 
 @click.command()
-@click.argument("observation_id", type=int, metavar="ID")
+@click.argument("observation_id", type=ID, metavar="ID")
 @click.option("--reason", required=True, metavar="TEXT", help="Why it is retracted.")
 @_analyst_option
 @click.pass_context
@@ -300,7 +308,7 @@ def retract(ctx: click.Context, observation_id: int, reason: str, analyst: str |
 
 
 @click.command()
-@click.argument("observation_id", type=int, metavar="ID")
+@click.argument("observation_id", type=ID, metavar="ID")
 @click.option("--indicator", metavar="ID", help="The indicator (default: the old value).")
 @_observation_options(amending=True)
 @click.option("--reason", required=True, metavar="TEXT", help="Why it is amended.")

@@ -11,7 +11,8 @@ import json
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
-from foresight import scales
+from foresight import bounds, scales
+from foresight.bounds import MAX_TEXT
 from foresight.errors import InputError
 from foresight.store import NewObservation
 from foresight.suggest import did_you_mean
@@ -253,6 +254,8 @@ class Checker:
             value = scales.STRENGTH.get(text or "strong")
             if value is None:
                 try:
+                    if not text.isascii():  # float() also reads other scripts' digits
+                        raise ValueError(text)
                     value = float(text)
                 except ValueError:
                     raise _Bad(
@@ -281,7 +284,7 @@ class Checker:
             if known is not None:
                 return known
             text = raw.strip()
-            if text and "\x00" not in text:
+            if text and "\x00" not in text and len(text) <= MAX_TEXT:
                 if len(self._names) < _CACHE_LIMIT:
                     self._names[raw] = text  # sources repeat: keep one copy of each
                 return text
@@ -339,7 +342,7 @@ class Checker:
         """Free text (default empty)."""
         if type(raw) is str:
             text = raw.strip()
-            if "\x00" not in text:
+            if "\x00" not in text and len(text) <= MAX_TEXT:
                 return text
         return _text(raw) or ""
 
@@ -347,7 +350,7 @@ class Checker:
         """Free text, or None when empty."""
         if type(raw) is str:
             text = raw.strip()
-            if "\x00" not in text:
+            if "\x00" not in text and len(text) <= MAX_TEXT:
                 return text or None
         return _text(raw)
 
@@ -369,13 +372,13 @@ class Checker:
         """A whole number from 1 up, or None when empty."""
         if raw is None or raw == "":
             return None
-        value: Any = raw
-        if type(raw) is str:
-            text = raw.strip()
-            value = int(text) if text.isdigit() and text.isascii() else None
-        if type(value) is not int or value < 1:
-            raise _Bad(f"{_show(raw)} is not an observation id", "a whole number from 1 up")
-        return value
+        try:
+            return bounds.parse_id(raw)
+        except ValueError:
+            raise _Bad(
+                f"{_show(raw)} is not an observation id",
+                f"a whole number from 1 to {bounds.MAX_ID}",
+            ) from None
 
     def timestamp(self, raw: Any) -> dt.datetime | None:
         """An ISO 8601 date and time (UTC unless it gives its offset), or None when empty."""
@@ -385,15 +388,12 @@ class Checker:
         if text is None:
             return None
         try:
-            if len(text) < 16 or text[10] not in "T ":
-                raise ValueError(text)
-            value = dt.datetime.fromisoformat(text)
-        except ValueError:
-            raise _Bad(
-                f"{_show(raw)} is not a date and time",
-                "write ISO 8601, e.g. 2021-09-17T08:30:00+00:00",
-            ) from None
-        value = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+            value = bounds.parse_timestamp(text)
+        except ValueError as exc:
+            hint = "write ISO 8601, e.g. 2021-09-17T08:30:00+00:00"
+            if "outside" in str(exc):
+                raise _Bad(f"{_show(raw)} is outside the supported dates", hint) from None
+            raise _Bad(f"{_show(raw)} is not a date and time", hint) from None
         if value < _EARLIEST_TIME:
             raise _Bad(f"{_show(raw)} is before {EARLIEST}", "check the year")
         if value > self.latest:
@@ -434,6 +434,8 @@ def _text(raw: Any) -> str | None:
         raise _Bad(f"must be text, not {kind_of(raw)}", "put the value in quotes")
     if "\x00" in text:
         raise _Bad("contains a NUL character")
+    if len(text) > MAX_TEXT:
+        raise _Bad(f"is {len(text):,} characters long", f"at most {MAX_TEXT:,} are kept")
     return text or None
 
 

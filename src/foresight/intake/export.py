@@ -71,7 +71,16 @@ def write_export(observations: Iterable[Observation], fmt: str, stream: TextIO) 
 
 
 def export_file(observations: Iterable[Observation], fmt: str, path: Path) -> int:
-    """Write an export to a file atomically: a temporary file beside it, then a rename."""
+    """Write an export to a file atomically: a temporary file beside it, then a rename.
+
+    Only a regular file is replaced: a device, a folder or a symbolic link at path is
+    refused rather than renamed over."""
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        kind = "a symbolic link" if path.is_symlink() else "not a regular file"
+        raise InputError(
+            f"{path} is {kind}; export writes only to a regular file or a new path "
+            "(nothing was written)"
+        )
     folder = path.parent
     folder.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
@@ -99,6 +108,24 @@ def _iso(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
+# CSV formula injection (OWASP): a spreadsheet runs a cell that starts with one of these
+# as a formula. Export puts a ' before such a cell, and before one that already starts
+# with quotes followed by one of them; import takes exactly one ' off again, so every
+# value round-trips.
+_FORMULA = re.compile(r"^'*[=+\-@\t\r]")
+_GUARDED = re.compile(r"^'+[=+\-@\t\r]")
+
+
+def guard_formula(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text: ' before a leading =, +, -, @, tab or CR."""
+    return "'" + text if _FORMULA.match(text) else text
+
+
+def unguard_formula(text: str) -> str:
+    """Undo guard_formula: one ' off a cell that starts with quotes and a formula sign."""
+    return text[1:] if _GUARDED.match(text) else text
+
+
 def _csv_cell(value: Any) -> Any:
     if value is None:
         return ""
@@ -106,7 +133,12 @@ def _csv_cell(value: Any) -> Any:
         return "true" if value else "false"
     if isinstance(value, float):
         return repr(value)
+    if isinstance(value, str) and value[:1] in _FIRST:
+        return guard_formula(value)
     return value
+
+
+_FIRST = frozenset("'=+-@\t\r")
 
 
 # Characters a YAML double-quoted scalar must escape: quote, backslash, C0/C1 controls,

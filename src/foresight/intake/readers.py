@@ -27,6 +27,7 @@ from foresight.intake.checker import (
     Issue,
     kind_of,
 )
+from foresight.intake.export import unguard_formula
 from foresight.store import NewObservation, Progress, paused_gc
 from foresight.suggest import did_you_mean
 
@@ -80,7 +81,13 @@ def read_file(
             elif fmt == "jsonl":
                 reader.read_jsonl(stream)
             else:
-                reader.read_yaml(stream.read())
+                text = stream.read(MAX_YAML_CHARS + 1)
+                if len(text) > MAX_YAML_CHARS:
+                    raise InputError(
+                        f"{label} is larger than {MAX_YAML_CHARS // 2**20} MiB of YAML; "
+                        "import a large log as CSV or JSON Lines, which are read as a stream"
+                    )
+                reader.read_yaml(text)
             return reader.finish(fmt)
     except UnicodeDecodeError:
         raise _not_utf8(path, label) from None
@@ -115,6 +122,12 @@ def _not_utf8(path: Path, label: str) -> InputError:
             "with UTF-8 encoding"
         )
     return InputError(f"{label} is not valid UTF-8; save the file with UTF-8 encoding")
+
+
+# A YAML import is read whole and built in memory; larger logs travel as CSV or JSONL.
+MAX_YAML_CHARS = 64 * 2**20
+# The longest line of a JSON Lines file: one observation with every text at its longest.
+MAX_LINE = 2 * 2**20
 
 
 class _FileReader:
@@ -209,6 +222,9 @@ class _FileReader:
                 line = start
                 start = reader.line_num + 1
                 if len(cells) == width:
+                    for i, cell in enumerate(cells):
+                        if cell[:1] == "'":
+                            cells[i] = unguard_formula(cell)
                     cells.append(None)  # what the plan's missing fields read
                     row, issues = check(cells, plan)
                     keep(row, issues, line)
@@ -260,7 +276,11 @@ class _FileReader:
             if not line.strip():
                 continue
             try:
+                if len(line) > MAX_LINE:
+                    raise _Unreadable(f"is longer than {MAX_LINE:,} characters")
                 values = json.loads(line, object_pairs_hook=_unique_pairs)
+                if "\\u" in line or "\\U" in line:
+                    _check_surrogates(values)
             except _DuplicateKey as exc:
                 self.total += 1
                 self.problem(number, exc.key, "the key appears twice", "keep only one")
@@ -272,6 +292,15 @@ class _FileReader:
                     f"is not valid JSON: {exc.msg} (column {exc.colno})",
                     "each line must hold one complete JSON object",
                 )
+            except _Unreadable as exc:
+                self.total += 1
+                self.problem(number, exc.key, exc.message, exc.hint)
+            except RecursionError:
+                self.total += 1
+                self.problem(number, "", "is nested too deeply", "each line is one flat object")
+            except ValueError as exc:  # e.g. a number of more than 4,300 digits
+                self.total += 1
+                self.problem(number, "", f"is not usable JSON: {str(exc)[:80]}", "check the line")
             else:
                 if not isinstance(values, dict):
                     self.total += 1
@@ -377,6 +406,31 @@ class _FileReader:
             f"{len(dropped)} row(s) amend observations that are not in the file "
             f"(ids {shown}); they are imported without that link"
         ]
+
+
+class _Unreadable(Exception):
+    """A line that parses but cannot be used."""
+
+    def __init__(self, message: str, key: str = "", hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.key = key
+        self.hint = hint
+
+
+def _check_surrogates(values: Any) -> None:
+    """Refuse text holding a lone surrogate (JSON's \\ud800): it is not Unicode text."""
+    items = values.items() if isinstance(values, dict) else [("", values)]
+    for key, value in items:
+        if isinstance(value, str) and not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise _Unreadable(
+                    "holds a lone surrogate (a \\ud800-style escape), not text",
+                    str(key),
+                    "write the character itself, or a valid surrogate pair",
+                ) from None
 
 
 class _DuplicateKey(Exception):
