@@ -83,15 +83,17 @@ class AddResult:
 class LogSummary:
     """How the observations dated by a day were treated, for a brief's provenance.
 
-    Each observation falls in exactly one of later, retracted, withheld, unknown and
-    used, in that order of precedence.
+    Each observation falls in exactly one of withheld, later, retracted, unknown and
+    used, in that order of precedence. Withheld comes first: an audience learns only
+    how many observations are kept from it in all, never their dates, retractions or
+    indicators (counting them as later or retracted would tell which months hold them).
     """
 
-    later: int  # dated after the day
-    retracted: int  # dated by the day and retracted
-    withheld: int  # dated by the day, not retracted, marked with a level not allowed
-    unknown: int  # dated by the day, not retracted, allowed, of an indicator not listed
-    used: int  # dated by the day, not retracted, allowed, of a listed indicator
+    withheld: int  # marked with a level not allowed, whatever its date or state
+    later: int  # allowed, dated after the day
+    retracted: int  # allowed, dated by the day and retracted
+    unknown: int  # allowed, dated by the day, not retracted, of an indicator not listed
+    used: int  # allowed, dated by the day, not retracted, of a listed indicator
     in_window: int  # used and dated on or after the window's first day
     first: dt.date | None  # the earliest date of a used observation
     last: dt.date | None  # the latest date of a used observation
@@ -100,7 +102,8 @@ class LogSummary:
 
     @property
     def total(self) -> int:
-        """Observations dated by the day, whatever became of them."""
+        """The allowed observations dated by the day, whatever became of them, and every
+        withheld one."""
         return self.retracted + self.withheld + self.unknown + self.used
 
 
@@ -118,12 +121,12 @@ def summarise(
     known = set(indicators)
     used: list[Observation] = []
     for o in observations:
-        if o.observed_on > until:
+        if allowed is not None and o.tlp not in allowed:
+            counts["withheld"] += 1
+        elif o.observed_on > until:
             counts["later"] += 1
         elif o.retracted:
             counts["retracted"] += 1
-        elif allowed is not None and o.tlp not in allowed:
-            counts["withheld"] += 1
         elif o.indicator not in known:
             counts["unknown"] += 1
         else:

@@ -252,10 +252,10 @@ class PostgresStore(Store):
         """Count how the observations dated by until were treated, in SQL (see LogSummary)."""
         levels = None if tlps is None else list(tlps)
         grouped = (
-            "SELECT CASE WHEN o.observed_on > %(until)s THEN 'later' "
-            "WHEN r.observation_id IS NOT NULL THEN 'retracted' "
-            "WHEN %(tlps)s::text[] IS NOT NULL AND o.tlp <> ALL(%(tlps)s::text[]) "
+            "SELECT CASE WHEN %(tlps)s::text[] IS NOT NULL AND o.tlp <> ALL(%(tlps)s::text[]) "
             "THEN 'withheld' "
+            "WHEN o.observed_on > %(until)s THEN 'later' "
+            "WHEN r.observation_id IS NOT NULL THEN 'retracted' "
             "WHEN o.indicator <> ALL(%(indicators)s::text[]) THEN 'unknown' ELSE 'used' END, "
             "o.tlp, count(*), count(*) FILTER (WHERE o.observed_on >= %(since)s), "
             "min(o.observed_on), max(o.observed_on) "

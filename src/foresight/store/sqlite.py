@@ -249,9 +249,9 @@ class SQLiteStore(Store):
             withheld = f"WHEN o.tlp NOT IN ({', '.join('?' * len(tlps))}) THEN 'withheld' "
             levels = list(tlps)
         grouped = (
-            "SELECT CASE WHEN o.observed_on > ? THEN 'later' "
+            f"SELECT CASE {withheld}WHEN o.observed_on > ? THEN 'later' "
             "WHEN r.observation_id IS NOT NULL THEN 'retracted' "
-            f"{withheld}WHEN o.indicator NOT IN ({marks}) THEN 'unknown' ELSE 'used' END, "
+            f"WHEN o.indicator NOT IN ({marks}) THEN 'unknown' ELSE 'used' END, "
             "o.tlp, count(*), sum(o.observed_on >= ?), min(o.observed_on), max(o.observed_on) "
             "FROM observations o LEFT JOIN retractions r ON r.observation_id = o.id "
             "GROUP BY 1, 2"
@@ -269,7 +269,7 @@ class SQLiteStore(Store):
         day = until.isoformat()
         with self._errors():
             rows = self.conn.execute(
-                grouped, [day, *levels, *indicators, since.isoformat()]
+                grouped, [*levels, day, *indicators, since.isoformat()]
             ).fetchall()
             cursor = self.conn.execute(keys, [day, *indicators, *levels])
             digest = fingerprint(key for (key,) in cursor)
