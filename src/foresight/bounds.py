@@ -127,7 +127,14 @@ Number = Annotated[float, BeforeValidator(_number_field)]
 
 
 def _kind(value: Any) -> str:
-    kinds = {bool: "true/false", str: "text", list: "a list", dict: "a mapping"}
+    kinds = {
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        str: "text",
+        list: "a list",
+        dict: "a mapping",
+    }
     return kinds.get(type(value), "nothing" if value is None else type(value).__name__)
 
 

@@ -161,21 +161,23 @@ class Workspace:
         from foresight import scales
         from foresight.engine import Engine
 
+        definitions = self.definitions  # a bad definition stops it before the store opens
         tlps = None
         if audience is not None:
             limit = scales.tlp_rank(audience)
             tlps = [level for level in scales.TLP_LEVELS if scales.tlp_rank(level) <= limit]
         rows = self.store.scored_rows(known_on=known_on, tlps=tlps)
         load = self.store.observations_by_id if explain else None
-        return Engine.from_scored_rows(self.definitions, rows, load)
+        return Engine.from_scored_rows(definitions, rows, load)
 
     def status(self, as_of: dt.date | None = None) -> Status:
         """Every scenario's probability, phrase, 30-day change and resolution at as_of."""
         from foresight.summary import status
 
+        engine = self.engine()
         resolutions = self.store.resolutions(include_retracted=False)
         day = as_of or dt.date.today()
-        return status(self.engine(), day, self.config.yardstick, resolutions)
+        return status(engine, day, self.config.yardstick, resolutions)
 
     def favoured(self, as_of: dt.date | None = None, limit: int = 3) -> Call:
         """The favoured scenario, the runner-up, the margin and what would change the call."""

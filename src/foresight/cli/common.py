@@ -130,8 +130,11 @@ def note(message: str) -> None:
 
 
 # Control characters a terminal acts on (C0 but tab and newline, DEL, C1, which hold ESC
-# and CSI), and the invisible bidirectional overrides that reorder what is shown.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# and CSI), the invisible bidirectional overrides that reorder what is shown, and lone
+# surrogates, which no terminal encoding can carry.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 
 def _visible(match: re.Match[str]) -> str:

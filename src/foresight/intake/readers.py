@@ -96,7 +96,9 @@ def read_file(
 
 
 def _check_bytes(path: Path, label: str) -> None:
-    """Refuse an empty or binary file before reading it as text."""
+    """Refuse an empty or binary file, or one that is not a regular file, before reading."""
+    if not path.is_file():
+        raise InputError(f"{label} is not a regular file; import reads files only")
     blank = True
     with path.open("rb") as stream:
         while chunk := stream.read(1 << 20):
@@ -422,13 +424,15 @@ def _check_surrogates(values: Any) -> None:
     """Refuse text holding a lone surrogate (JSON's \\ud800): it is not Unicode text."""
     items = values.items() if isinstance(values, dict) else [("", values)]
     for key, value in items:
-        if isinstance(value, str) and not value.isascii():
+        for text in (key, value):
+            if not isinstance(text, str) or text.isascii():
+                continue
             try:
-                value.encode("utf-8")
+                text.encode("utf-8")
             except UnicodeEncodeError:
                 raise _Unreadable(
                     "holds a lone surrogate (a \\ud800-style escape), not text",
-                    str(key),
+                    "",
                     "write the character itself, or a valid surrogate pair",
                 ) from None
 
