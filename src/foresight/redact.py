@@ -19,7 +19,7 @@ SCHEMES = ("postgresql://", "postgres://")
 
 # password=VALUE in a query string or a libpq key=value string (quoted or not).
 _PASSWORD_PAIR = re.compile(
-    r"(?i)(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'?|[^\s&"]*)",
+    r"""(?i)(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'?|[^\s&"]*)""",
 )
 # scheme://user:password@ — the password may itself hold ':', '/' or '@'.
 _USERINFO = re.compile(r"(?i)([a-z][a-z0-9+.-]*://[^:/@\s]*:)([^\s]*)@")

@@ -417,7 +417,7 @@ def _import_cases() -> list[tuple[str, str, str | bytes, str]]:
             "yaml-date-compact",
             "a.yaml",
             _yaml("").replace("2021-09-17", "20210917"),
-            "20210917 is not a date",
+            "'20210917' is not a date",
         ),
     ]
 
@@ -752,7 +752,7 @@ CLI_CASES: list[tuple[str, list[str], str]] = [
     (
         "brief-out-file",
         ["brief", "--month", "2021-11", "--out", "{ws}/foresight.yaml"],
-        "is not a folder",
+        "is a file",
     ),
     (
         "brief-snapshots-symlink",
