@@ -252,7 +252,7 @@ def _scalar(loader: Any, node: yaml.ScalarNode) -> Any:
         )
     try:
         value = loader.construct_object(node, deep=True)
-    except (ValueError, TypeError, KeyError, OverflowError, yaml.YAMLError):
+    except Exception:  # the constructors fail in many ways on a tagged, malformed value
         raise _Refused(
             node.start_mark.line + 1,
             f"{_short(text)} is not a valid {node.tag.rsplit(':', 1)[-1]}",
