@@ -93,6 +93,7 @@ class Document:
     data: Any
     lines: dict[Loc, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    plain_text: bool = False
 
     def line_for(self, loc: Loc) -> int | None:
         """The line of the deepest known part of loc (a path of keys and indexes)."""
@@ -144,9 +145,12 @@ def read_text(
     return text, []
 
 
-def parse(text: str, label: str) -> Document:
-    """Parse YAML text into a Document; syntax errors become problems, never exceptions."""
-    doc = Document(label, None)
+def parse(text: str, label: str, *, plain_text: bool = False) -> Document:
+    """Parse YAML text into a Document; syntax errors become problems, never exceptions.
+
+    plain_text: also refuse control characters (escape sequences, bidirectional
+    overrides) in any text, as definitions, shown on terminals as they are, must."""
+    doc = Document(label, None, plain_text=plain_text)
     if not text.strip() or all(
         not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
     ):
@@ -196,7 +200,7 @@ def load(path: Path, label: str | None = None) -> Document:
     text, problems = read_text(path, label)
     if text is None:
         return Document(label, None, problems=problems)
-    return parse(text, label)
+    return parse(text, label, plain_text=True)
 
 
 class _Refused(Exception):
@@ -237,7 +241,12 @@ def _screen(loader: Any) -> _Refused | None:
     return None
 
 
-def _scalar(loader: Any, node: yaml.ScalarNode) -> Any:
+# Characters a terminal acts on: C0 controls but tab and newline, DEL, C1 (ESC, CSI),
+# and the bidirectional overrides that reorder what is shown.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _scalar(loader: Any, node: yaml.ScalarNode, plain_text: bool = False) -> Any:
     """Build a scalar, refusing other tags and numbers foresight cannot hold."""
     if node.tag not in _SCALAR_TAGS:
         raise _Refused(
@@ -258,6 +267,14 @@ def _scalar(loader: Any, node: yaml.ScalarNode) -> Any:
             f"{_short(text)} is not a valid {node.tag.rsplit(':', 1)[-1]}",
             "remove the tag, or fix the value",
         ) from None
+    if plain_text and isinstance(value, str):
+        found = _CONTROL.search(value)
+        if found:
+            raise _Refused(
+                node.start_mark.line + 1,
+                f"holds a control character (U+{ord(found.group()):04X})",
+                "definitions are plain text: remove it",
+            )
     if isinstance(value, str) and not value.isascii():
         try:
             value.encode("utf-8")
@@ -281,7 +298,7 @@ def _short(text: str) -> str:
 def _convert(loader: Any, node: yaml.Node, loc: Loc, doc: Document) -> Any:
     doc.lines.setdefault(loc, node.start_mark.line + 1)
     if isinstance(node, yaml.ScalarNode):
-        return _scalar(loader, node)
+        return _scalar(loader, node, doc.plain_text)
     if node.tag not in _PLAIN_TAGS:
         raise yaml.constructor.ConstructorError(
             None, None, f"the tag {node.tag} is not allowed here", node.start_mark
@@ -297,7 +314,7 @@ def _convert(loader: Any, node: yaml.Node, loc: Loc, doc: Document) -> Any:
                     Problem(doc.path, line, _dotted(loc), "a key must be plain text")
                 )
                 continue
-            key = _scalar(loader, key_node)
+            key = _scalar(loader, key_node, doc.plain_text)
             if key == "<<":
                 doc.problems.append(
                     Problem(

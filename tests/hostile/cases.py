@@ -88,6 +88,11 @@ def _scenario_cases() -> list[tuple[str, str, str | None, str, str]]:
         ("s-surrogate", s, title, 'title: "\\ud800"', "escape"),
         ("s-key-surrogate", s, title, title + '\n"\\udfff": x', "escape"),
         ("s-key-billion", s, None, "x: &x y\n*x : z\n", "YAML aliases (*x)"),
+        ("s-title-escape", s, title, 'title: "\\e[2J\\e]8;;http://evil\\e\\\\x"', "U+001B"),
+        ("s-title-csi", s, title, 'title: "\\x9b31m red"', "holds a control character (U+009B)"),
+        ("s-title-bidi", s, title, 'title: "\\u202eevil"', "holds a control character (U+202E)"),
+        ("s-rationale-bell", s, "prior_rationale: >-", 'prior_rationale: "\\a"\nx: >-', "U+0007"),
+        ("s-too-big", s, None, "id: x\ntitle: " + "t" * 300_000 + "\n", "larger than 256 KiB"),
     ]
     return cases
 

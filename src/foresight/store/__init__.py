@@ -407,6 +407,7 @@ class Store(ABC):
             self._check_current(observation_id)
             record = self._record(row, key, analyst, self._encode_time(now), observation_id)
             inserted = self._insert([record], False)
+            _check_ids(inserted)
             if not inserted:
                 same = self._lookup([key]).get(key)
                 if same == observation_id:
@@ -659,6 +660,7 @@ class _Batch:
             for i in pending
         ]
         inserted = store._insert(records, self.explicit_ids)
+        _check_ids(inserted)
         self.new_ids.extend(inserted.values())
         # Keep the ids only of rows that are referred to later: links and retractions.
         linked = [
@@ -679,6 +681,15 @@ class _Batch:
             self.progress(len(pending))
         pending.clear()
         pending_origins.clear()
+
+
+def _check_ids(inserted: dict[bytes, int]) -> None:
+    """Refuse ids past bounds.MAX_ID (the write's transaction is then rolled back)."""
+    if inserted and max(inserted.values()) > bounds.MAX_ID:
+        raise StoreError(
+            f"the log has run out of observation ids (the largest is {bounds.MAX_ID}); "
+            "nothing was written"
+        )
 
 
 def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:

@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from foresight.bounds import MAX_ID
 from foresight.errors import StoreError
 from foresight.records import Observation, Resolution
 from foresight.scales import EPOCH_DATE
@@ -359,11 +358,6 @@ class SQLiteStore(Store):
         # exactly the ones this insert added, in order. Plain INTEGER PRIMARY KEY rather
         # than AUTOINCREMENT: the latter spends an id on every skipped duplicate.
         before = self.conn.execute("SELECT coalesce(max(id), 0) FROM observations").fetchone()[0]
-        top = max((record[0] for record in records), default=0) if explicit_ids else before
-        if top + len(records) > MAX_ID:
-            raise StoreError(
-                f"the log at {self.path} has run out of observation ids (the largest is {MAX_ID})"
-            )
         changes = self.conn.total_changes
         self.conn.executemany(
             f"INSERT INTO observations ({COLUMNS}) VALUES ({', '.join('?' * 16)}) "
