@@ -118,9 +118,10 @@ def working(message: str) -> Iterator[None]:
         yield
         return
     from rich.console import Console
+    from rich.text import Text
 
     console = Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR")))
-    with console.status(message, spinner="dots"):
+    with console.status(Text(inert(message)), spinner="dots"):
         yield
 
 

@@ -13,6 +13,7 @@ import click
 from foresight.cli.common import (
     DATE,
     ID,
+    inert,
     json_option,
     note,
     open_workspace,
@@ -376,7 +377,7 @@ def import_(
     who = _analyst(analyst)
     definitions = workspace.definitions
     with _progress(file) as steps:
-        checking = steps.step(f"Checking {file.name}", None)
+        checking = steps.step(f"Checking {inert(file.name)}", None)
         batch = intake.read_file(
             file, definitions.indicators, workspace.config.default_tlp, fmt, checking
         )
@@ -516,7 +517,7 @@ def _progress(file: Path) -> Iterator[_Steps]:
 
     console = Console(file=sys.stderr)
     columns = (
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),  # file names are not markup
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
