@@ -25,8 +25,12 @@ _PASSWORD_PAIR = re.compile(
 _USERINFO = re.compile(r"(?i)([a-z][a-z0-9+.-]*://[^:/@\s]*:)([^\s]*)@")
 # A libpq key=value string: it starts with a known keyword and an equals sign.
 _CONNINFO = re.compile(
-    r"^\s*(host|hostaddr|port|dbname|user|password|passfile|service|sslmode|options|"
-    r"application_name|connect_timeout|target_session_attrs)\s*=",
+    r"^\s*(host|hostaddr|port|dbname|user|password|passfile|require_auth|channel_binding|"
+    r"service|options|application_name|fallback_application_name|connect_timeout|"
+    r"client_encoding|keepalives\w*|tcp_user_timeout|replication|gssencmode|sslmode|"
+    r"sslnegotiation|sslcompression|sslcert|sslkey|sslpassword|sslcertmode|sslrootcert|"
+    r"sslcrl|sslcrldir|sslsni|requirepeer|ssl_min_protocol_version|ssl_max_protocol_version|"
+    r"krbsrvname|gsslib|gssdelegation|target_session_attrs|load_balance_hosts)\s*=",
     re.IGNORECASE,
 )
 

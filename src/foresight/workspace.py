@@ -119,6 +119,8 @@ class Workspace:
         A relative path in foresight.yaml must stay inside the workspace; a path given
         with --db or FORESIGHT_DB is relative to the workspace too, but may lead anywhere
         (whoever typed it named the place)."""
+        if self._db_url is not None and not self._db_url.strip():
+            raise StoreError("--db is empty; give a SQLite path or a PostgreSQL URL")
         given = self._db_url or os.environ.get("FORESIGHT_DB")
         return self._resolve_db(given or self.config.database, from_config=not given)
 

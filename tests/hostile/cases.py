@@ -149,7 +149,13 @@ def _config_cases() -> list[tuple[str, str, str | None, str, str]]:
         ("c-database-ftp", c, db, "database: ftp://host/x", "cannot open a 'ftp://' database"),
         ("c-database-dev-null", c, db, "database: /dev/null", "is not a regular file"),
         ("c-database-folder", c, db, "database: /tmp", "is not a regular file"),
-        ("c-database-bad-url", c, db, "database: postgresql://u:Bad%zzSecret@h/db", "not a valid"),
+        (
+            "c-database-bad-url",
+            c,
+            db,
+            "database: postgresql://u:Bad%zzS3cretPW@h/db",
+            "is not a valid PostgreSQL connection string",
+        ),
         ("c-tlp", c, "default_tlp: GREEN", "default_tlp: purple", "default_tlp: 'purple'"),
         ("c-audience", c, "default_audience: AMBER", 'default_audience: ""', "default_audience"),
         ("c-unknown-key", c, name, name + "\ncolour: red", "colour: unknown key"),
@@ -789,5 +795,7 @@ DATABASE_CASES: list[tuple[str, str, str]] = [
     ("db-unknown-scheme", f"mysql://u:{SECRET}@127.0.0.1/db", "cannot open a 'mysql://'"),
     ("db-dev-null", "/dev/null", "is not a regular file"),
     ("db-folder", "/tmp", "is not a regular file"),
-    ("db-empty", " ", "the database setting is empty"),
+    ("db-blank", " ", "--db is empty"),
+    ("db-empty", "", "--db is empty"),
+    ("db-conninfo-sslmode", f"sslmode=disable host=127.0.0.1 port=1 password={SECRET}", "Postg"),
 ]
