@@ -135,7 +135,8 @@ class Workspace:
         if path.is_absolute():
             return str(path)
         full = Path(os.path.normpath(self.root / path))
-        if from_config and not full.is_relative_to(self.root):
+        # resolve(): a symbolic link inside the workspace may lead out of it too.
+        if from_config and not full.resolve().is_relative_to(self.root.resolve()):
             raise StoreError(
                 f"{CONFIG_FILE}: database: {url} leads outside the workspace; keep the log "
                 "inside it, or give an absolute path to keep it elsewhere"

@@ -182,3 +182,26 @@ def test_green_provenance_counts_only_what_the_audience_may_see(db_url: str) -> 
         )
     assert summary == in_memory
     assert (summary.withheld, summary.retracted, summary.later, summary.used) == (3, 0, 1, 1)
+
+
+def test_symbolic_links_in_the_workspace_do_not_lead_writes_out(
+    log_ws: Path, db_url: str, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (log_ws / "reports").rmdir()
+    (log_ws / "reports").symlink_to(elsewhere)
+    result = invoke(log_ws, "brief", "--month", "2026-06", db=db_url)
+    assert result.exit_code == 1
+    assert "reports is a symbolic link" in result.output  # type: ignore[attr-defined]
+    assert list(elsewhere.iterdir()) == []
+    named = invoke(
+        log_ws, "brief", "--month", "2026-06", "--out", str(log_ws / "reports"), db=db_url
+    )
+    assert named.exit_code == 0, named.output  # type: ignore[attr-defined]
+    assert (elsewhere / "2026-06.md").is_file()
+    (log_ws / ".foresight").symlink_to(elsewhere)
+    status = invoke(log_ws, "status")
+    assert status.exit_code == 1
+    assert "leads outside the workspace" in status.output  # type: ignore[attr-defined]
+    assert not (elsewhere / "foresight.db").exists()

@@ -269,6 +269,11 @@ def write_brief(
     folder = (out if out is not None else workspace.reports_dir).expanduser()
     if str(folder).strip() == "":
         raise ReportError("the folder to write to is empty; name one, or leave --out out")
+    if out is None and folder.is_symlink():
+        raise ReportError(
+            f"cannot write the brief: {folder} is a symbolic link, which may lead out of the "
+            "workspace; name the folder with --out to write there. Nothing was written."
+        )
     if folder.exists() and not folder.is_dir():
         raise ReportError(f"{folder} is not a folder")
     config = workspace.config
