@@ -38,13 +38,20 @@ def scenario(sid: str, prior: float, group: str | None = None) -> Scenario:
 
 
 def indicator(
-    iid: str, weights: dict[str, Any], half_life: int | None = None, expected_by: str | None = None
+    iid: str,
+    weights: dict[str, Any],
+    half_life: int | None = None,
+    expected_by: str | None = None,
+    absent_half_life: int | None = None,
 ) -> Indicator:
-    """A valid indicator; weights map scenario id to a ratio/word or an (observed, absent) pair."""
+    """A valid indicator; weights map scenario id to a ratio/word, an (observed, absent)
+    pair or an (observed, absent, settles) triple."""
     data: dict[str, Any] = {}
     for sid, weight in weights.items():
         if isinstance(weight, tuple):
             data[sid] = {"observed": weight[0], "absent": weight[1]}
+            if len(weight) > 2 and weight[2]:
+                data[sid]["settles"] = weight[2]
         else:
             data[sid] = {"observed": weight}
     return Indicator.model_validate(
@@ -54,6 +61,7 @@ def indicator(
             "description": "Something seen.",
             "weights": data,
             "half_life_days": half_life,
+            "absent_half_life_days": absent_half_life,
             "expected_by": expected_by,
             "sources": SOURCE,
         }
@@ -110,9 +118,16 @@ def packs(draw: st.DrawFn) -> Definitions:
     indicators = []
     for j in range(draw(st.integers(1, 5))):
         chosen = draw(st.lists(st.sampled_from([s.id for s in scenarios]), min_size=1, unique=True))
-        weights = {sid: (draw(ratios), draw(st.none() | ratios)) for sid in chosen}
+        weights = {}
+        for sid in chosen:
+            observed = draw(ratios)
+            settles = None
+            if scales.weight_ratio(observed) != 1.0 and draw(st.integers(0, 3)) == 0:
+                settles = "happened" if scales.weight_ratio(observed) > 1 else "did-not-happen"
+            weights[sid] = (observed, draw(st.none() | ratios), settles)
         half_life = draw(st.none() | st.integers(1, 400))
-        indicators.append(indicator(f"i{j}", weights, half_life))
+        absent_half_life = draw(st.none() | st.integers(1, 400))
+        indicators.append(indicator(f"i{j}", weights, half_life, None, absent_half_life))
     return definitions(scenarios, indicators)
 
 

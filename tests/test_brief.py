@@ -206,7 +206,7 @@ def test_writes_markdown_html_snapshot_and_index(ws: Path, db: Path, tmp_path: P
     snapshot = json.loads((out / ".snapshots" / "2021-11.json").read_text(encoding="utf-8"))
     assert snapshot["month"] == "2021-11"
     assert snapshot["marking"] == "AMBER"
-    assert snapshot["headline"].startswith("Talks produce a ceasefire favoured at ")
+    assert snapshot["headline"].startswith("outcome: Talks produce a ceasefire leads at ")
 
 
 def test_markdown_structure(ws: Path, db: Path, tmp_path: Path) -> None:
@@ -374,7 +374,7 @@ def test_index_lists_every_brief_newest_first(ws: Path, db: Path, tmp_path: Path
     page = (out / "index.html").read_text(encoding="utf-8")
     assert page.index("November 2021") < page.index("October 2021")
     assert '<a href="2021-11.html">' in page and '<a href="2021-10.md">Markdown</a>' in page
-    assert "Talks produce a ceasefire favoured at" in page
+    assert "outcome: Talks produce a ceasefire leads at" in page
     assert page.count(">TLP:AMBER</span></p>") == 2
 
 

@@ -54,17 +54,23 @@ def test_numbers_are_as_of_the_month_end() -> None:
     brief = make(log)
     assert brief.end == dt.date(2021, 11, 30)
     assert brief.previous_end == dt.date(2021, 10, 31)
-    assert [r.id for r in brief.rows] == ["a", "c", "b"]  # most likely first
+    # question by question, the most confident call first
+    assert [r.id for r in brief.rows] == ["a", "b", "c"]
     a = brief.rows[0]
     assert a.previous == pytest.approx(0.4)
     assert a.change > 0.1
     assert brief.provenance.later == 1
     assert brief.provenance.counted == 1
     assert brief.provenance.in_month == 1
-    assert "Scenario a" in brief.favoured_sentence
+    assert brief.judgements[0].startswith(
+        "Which of “Scenario a”, “Scenario b” or none of these will happen by 1 January 2030? "
+        "“Scenario a” leads by 1 January 2030 at "
+    )
+    assert brief.judgements[1].startswith("“Scenario c” is unlikely by 1 January 2030")
+    assert not any("ahead of “Scenario c”" in line for line in brief.judgements)
     assert brief.mover_sentence.startswith("The biggest mover was \u201cScenario a\u201d, up ")
     assert "\u201cIndicator up-a\u201d (Cable, graded A1, 10 November 2021)" in brief.mover_sentence
-    assert brief.headline.startswith("Scenario a favoured at ")
+    assert brief.headline.startswith("g: Scenario a leads at ")
     assert brief.groups[0].titles == ["Scenario a", "Scenario b"]
 
 
@@ -76,7 +82,8 @@ def test_a_quiet_month_says_so() -> None:
     assert brief.marking.label == "TLP:CLEAR"
     assert brief.provenance.first is None
     assert all(not s.movements for s in brief.sections)
-    assert [o.indicator_id for o in brief.sections[2].overdue] == ["up-c"]
+    sections = {s.row.id: s for s in brief.sections}
+    assert [o.indicator_id for o in sections["c"].overdue] == ["up-c"]
     assert brief.chart.markers == [] and brief.chart.observations == []
 
 

@@ -43,11 +43,26 @@ def test_status_json_follows_the_contract(db: str) -> None:
         "isis-k-spillover",
     }
     for row in data["scenarios"]:
-        assert {"id", "title", "probability", "prior", "estimative", "change_30d"} <= set(row)
+        assert {
+            "id",
+            "title",
+            "probability",
+            "prior",
+            "estimative",
+            "change_30d",
+            "state",
+            "horizon",
+            "time_frame",
+            "question",
+        } <= set(row)
         assert 0 < row["probability"] < 1 and 0 < row["prior"] < 1
         assert isinstance(row["estimative"], str) and row["estimative"]
-    best = max(data["scenarios"], key=lambda s: s["probability"])
-    assert data["favoured"] == best["id"]
+        assert row["state"] == "open" and row["time_frame"].startswith("by 31 December 202")
+    # the first pack's four scenarios are four yes/no questions: none is "favoured" over another
+    assert "favoured" not in data
+    assert [q["kind"] for q in data["questions"]] == ["yes-no"] * 4
+    calls = [q["call"]["probability"] for q in data["questions"]]
+    assert calls == sorted(calls, reverse=True)
 
 
 def test_status_as_a_table(db: str) -> None:
@@ -90,18 +105,20 @@ def test_as_of_ignores_later_observations(db: str) -> None:
     assert status(db) == early
 
 
-def test_favoured_is_one_sentence_with_runner_up_margin_and_what_would_change(db: str) -> None:
+def test_favoured_answers_each_question_without_comparing_them(db: str) -> None:
     result = run(db, "favoured", "--as-of", AS_OF)
     assert result.exit_code == 0, result.output
     first, *rest = result.stdout.splitlines()
-    assert first.startswith("As of 30 November 2021, the favoured scenario is ")
-    assert "ahead of" in first and "percentage points." in first
-    assert first.count(".") == 1
-    assert rest[0] == "What would change the call:"
-    assert rest[1].strip().startswith("- ")
+    assert first == "Open questions as of 30 November 2021, most confident call first:"
+    assert rest[0].startswith("1. Will “") and rest[0].endswith("happen by 31 December 2025?")
+    assert "even odds." in rest[1]
+    assert "ahead of" not in result.stdout and "flip the call" not in result.stdout
+    assert "What would change the call:" in result.stdout
     data = json.loads(run(db, "favoured", "--as-of", AS_OF, "--json").stdout)
-    assert data["favoured"]["id"] == status(db)["favoured"]
-    assert data["margin"] > 0 and data["would_change_the_call"]
+    assert len(data["questions"]) == 4
+    assert all(q["call"]["answer"] in ("yes", "no") for q in data["questions"])
+    assert any(q["would_change_the_call"] for q in data["questions"])
+    assert data["awaiting_resolution"] == [] and data["resolved"] == []
 
 
 def test_explain_lists_contributions_strongest_first(db: str) -> None:
@@ -138,7 +155,7 @@ def test_history_paths(db: str) -> None:
     data = json.loads(result.stdout)
     assert [p["date"] for p in data["points"]][-1] == AS_OF
     assert len(data["points"]) == 11
-    assert set(data["points"][0]["probabilities"]) == set(data["scenarios"])
+    assert set(data["points"][0]["probabilities"]) == {s["id"] for s in data["scenarios"]}
     last = data["points"][-1]["probabilities"]
     assert last == {s["id"]: s["probability"] for s in status(db)["scenarios"]}
     weekly = run(

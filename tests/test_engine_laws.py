@@ -131,8 +131,12 @@ def test_as_of_ignores_later_observations(case: tuple, cut: int, data: st.DataOb
 @given(pack_and_log())
 def test_decaying_evidence_converges_to_the_prior(case: tuple) -> None:
     pack, log = case
-    lasting = {i.id for i in pack.indicators.values() if i.half_life_days is None}
-    log = [o for o in log if o.indicator not in lasting]
+    lasting = {
+        i.id
+        for i in pack.indicators.values()
+        if i.half_life_days is None or any(w.settles for w in i.weights.values())
+    }
+    log = [o for o in log if o.indicator not in lasting or o.absent]
     far = END + dt.timedelta(days=400 * 120)  # 120 of the longest half-lives
     for sid, p in probabilities(pack, log, far).items():
         assert math.isclose(p, priors(pack)[sid], rel_tol=1e-9, abs_tol=1e-12)
@@ -142,9 +146,39 @@ def test_decaying_evidence_converges_to_the_prior(case: tuple) -> None:
 def test_lasting_facts_do_not_decay(case: tuple) -> None:
     pack, log = case
     lasting = {i.id for i in pack.indicators.values() if i.half_life_days is None}
-    log = [o for o in log if o.indicator in lasting]
+    log = [o for o in log if o.indicator in lasting and not o.absent]
     far = END + dt.timedelta(days=40_000)
     assert probabilities(pack, log, far) == probabilities(pack, log, END)
+
+
+@given(pack_and_log())
+def test_absence_ages_for_every_indicator(case: tuple) -> None:
+    pack, log = case
+    log = [o for o in log if o.absent]
+    far = END + dt.timedelta(days=400 * 120)  # 120 of the longest absence half-lives
+    for sid, p in probabilities(pack, log, far).items():
+        assert math.isclose(p, priors(pack)[sid], rel_tol=1e-9, abs_tol=1e-12)
+
+
+@given(pack_and_log())
+def test_a_settling_report_never_ages_for_the_scenario_it_settles(case: tuple) -> None:
+    pack, log = case
+    settling = {
+        (i.id, sid) for i in pack.indicators.values() for sid, w in i.weights.items() if w.settles
+    }
+    scenarios = {sid for _, sid in settling}
+    # keep only reports that move nothing but the scenarios they settle
+    only = {
+        i.id
+        for i in pack.indicators.values()
+        if all((i.id, sid) in settling or w.observed_ratio == 1.0 for sid, w in i.weights.items())
+    }
+    log = [o for o in log if o.indicator in only and not o.absent]
+    far = END + dt.timedelta(days=40_000)
+    now, later = probabilities(pack, log, END), probabilities(pack, log, far)
+    for sid in scenarios:
+        if pack.scenarios[sid].group is None:
+            assert later[sid] == now[sid]
 
 
 @given(pack_and_log())

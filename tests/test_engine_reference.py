@@ -16,24 +16,39 @@ from foresight.loader import Definitions
 
 
 def reference(pack: Definitions, log: list, as_of: dt.date) -> dict[str, float]:
-    """The model written out as directly as possible: no ranking tricks, no sweep."""
+    """The model written out as directly as possible, scenario by scenario: no ranking
+    tricks, no sweep. An event is as old as its earliest report and as trusted as its most
+    trusted one; absence ages; a settling weight does not age for its scenario."""
     totals = dict.fromkeys(pack.scenarios, 0.0)
-    events: dict[tuple, dict[str, float]] = defaultdict(dict)
-    for obs in log:
-        if obs.retracted or obs.observed_on > as_of or obs.indicator not in pack.indicators:
-            continue
-        half_life = pack.indicators[obs.indicator].half_life_days
-        age = (as_of - obs.observed_on).days
-        decay = 0.5 ** (age / half_life) if half_life else 1.0
-        value = scales.trust(obs.strength, obs.reliability, obs.credibility) * decay
-        chain = events[(obs.indicator, obs.absent)]
-        key = obs.event or f"#{obs.id}"
-        chain[key] = max(chain.get(key, 0.0), value)
-    for (indicator_id, absent), chain in events.items():
-        weight = sum(v * 0.5**k for k, v in enumerate(sorted(chain.values(), reverse=True)))
-        for sid, w in pack.indicators[indicator_id].weights.items():
-            ratio = w.absent_ratio if absent else w.observed_ratio
-            totals[sid] += math.log(ratio) * weight
+    for sid in pack.scenarios:
+        chains: dict[tuple, dict[str, list]] = defaultdict(dict)
+        for obs in log:
+            if obs.retracted or obs.observed_on > as_of or obs.indicator not in pack.indicators:
+                continue
+            if sid not in pack.indicators[obs.indicator].weights:
+                continue
+            trust = scales.trust(obs.strength, obs.reliability, obs.credibility)
+            event = chains[(obs.indicator, obs.absent)].setdefault(
+                obs.event or f"#{obs.id}", [obs.observed_on, trust]
+            )
+            event[0] = min(event[0], obs.observed_on)
+            event[1] = max(event[1], trust)
+        for (indicator_id, absent), events in chains.items():
+            item = pack.indicators[indicator_id]
+            weight = item.weights[sid]
+            if absent:
+                half_life = item.absent_half_life
+            else:
+                half_life = None if weight.settles else item.half_life_days
+            values = sorted(
+                (
+                    trust * (0.5 ** ((as_of - first).days / half_life) if half_life else 1.0)
+                    for first, trust in events.values()
+                ),
+                reverse=True,
+            )
+            ratio = weight.absent_ratio if absent else weight.observed_ratio
+            totals[sid] += math.log(ratio) * sum(v * 0.5**k for k, v in enumerate(values))
     out = {}
     groups = defaultdict(list)
     for sid, s in pack.scenarios.items():

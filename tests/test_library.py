@@ -22,8 +22,11 @@ def test_status_favoured_history_and_brief_from_python(tmp_path: Path) -> None:
         assert workspace.store.add(batch.rows, "library user").added == 59
         day = dt.date(2021, 11, 30)
         status = workspace.status(day)
-        assert status.favoured.id == "deeper-russia-taliban-ties"
-        assert workspace.favoured(day).sentence().startswith("As of 30 November 2021")
+        # the most confident call: civil war "very unlikely" (81% that it does not happen)
+        assert status.questions[0].members[0].id == "renewed-civil-war"
+        calls = workspace.favoured(day).board.open_questions
+        assert calls[0].side == "no" and calls[1].side == "yes"
+        assert calls[1].sentence().startswith("“Russia puts its ties")
         path = workspace.history([dt.date(2021, 6, 30), day])
         assert path[-1].probability("renewed-civil-war") == status.assessment.probability(
             "renewed-civil-war"

@@ -191,7 +191,7 @@ def test_status_marks_scenarios_awaiting_resolution(run: Run) -> None:
     )
     table = run("status", "--as-of", "2028-01-15")
     assert table.exit_code == 0, table.output
-    assert "Resolved: example-scenario happened on 2026-03-31." in table.stdout
+    assert "Resolved: example-scenario happened on 31 March 2026." in table.stdout
     assert "Awaiting resolution: other-scenario is past its horizon" in table.stdout
 
 

@@ -5,10 +5,13 @@ Pure: no files, no SQL, no templates. Invariants (each one a property test):
 - Every probability lies strictly inside (0, 1).
 - The result depends on the *set* of observations, never on their order.
 - A report for a scenario never lowers it; a report against it never raises it.
-- Reports sharing an event key count as one event (the most trustworthy report).
+- Reports sharing an event key count as one event: as trusted as its most trustworthy
+  report, and as old as its earliest (a later report may raise trust, not freshness).
 - Later distinct events of one indicator count less and less (ratio ``RETURNS``), so an
   indicator's evidence is at most ``1 / (1 - RETURNS)`` times its strongest event.
 - Evidence halves every ``half_life_days``; lasting facts (no half-life) do not decay.
+- Reports of absence always age (``Indicator.absent_half_life``): absence is a snapshot.
+- A weight that ``settles`` a scenario never ages for that scenario.
 - Scenarios of one exclusive group are normalised together with a "none of these"
   remainder, so a group never sums above 1.
 
@@ -18,6 +21,7 @@ The maths, with a worked example, is in the README ("The maths of the engine").
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import heapq
 import itertools
@@ -34,12 +38,15 @@ from foresight.records import Observation
 
 RETURNS = 0.5  # each further distinct event of an indicator counts half the one before it
 TOP_EVENTS = 64  # events beyond this rank weigh less than RETURNS**64 ~ 5e-20: dropped
+EVIDENCE_RANKS = 24  # events beyond this rank weigh < RETURNS**24 ~ 6e-8 of the strongest
 MAX_LOG_RATIO = 20.0  # total evidence on a scenario is capped at a likelihood ratio of e^20
 LN2 = math.log(2.0)
 EPOCH_DATE = scales.EPOCH_DATE  # days are counted from here: small, exact decay exponents
 EPOCH = EPOCH_DATE.toordinal()
 
-Chain = tuple[str, bool]  # (indicator id, absent)
+# (indicator id, absent, settling). A settling chain holds the same reports as the observed
+# chain of its indicator but moves only the scenarios the indicator settles, without ageing.
+Chain = tuple[str, bool, bool]
 # One report inside the engine: (day, potential, event, id). The potential is
 # log(trust) + day * ln2 / half-life, the report's weight at day 0 in log space, so that
 # ranking events never depends on the date asked about. A report without an event key is
@@ -107,6 +114,8 @@ class Assessment:
     as_of: dt.date
     results: dict[str, ScenarioResult]
     counted: int  # observations that took part (dated by as_of, known, not retracted)
+    # per scenario, the variance of its evidence in log-odds (only when asked for)
+    variance: dict[str, float] | None = None
 
     def probability(self, scenario_id: str) -> float:
         """The probability of one scenario."""
@@ -130,27 +139,99 @@ class Explanation:
     result: ScenarioResult
     contributions: list[Contribution]
     signposts: list[Signpost]
-    overdue: list[Indicator]
+    overdue: list[Overdue]
     repeats: int  # reports that repeat an event already counted, or rank too low to matter
 
 
-@dataclass(frozen=True)
-class CallChanger:
-    """An unseen indicator and what seeing it would do to the favoured scenario's lead."""
+@dataclass(frozen=True, slots=True)
+class WhatIf:
+    """A signpost not yet observed and every scenario's probability if it were seen today."""
 
     indicator: Indicator
-    absent: bool
-    favoured: str  # who would be favoured after seeing it
-    margin: float  # favoured minus runner-up after seeing it (original pair)
+    absent: bool  # True: if looked for and not found
+    probabilities: dict[str, float]
 
 
-def _better(entry: Entry, current: Entry | None) -> bool:
-    # Which report stands for an event: the strongest; on a tie the earliest logged.
-    return (
-        current is None
-        or entry[1] > current[1]
-        or (entry[1] == current[1] and entry[3] < current[3])
-    )
+@dataclass(frozen=True, slots=True)
+class Overdue:
+    """An indicator past its expected_by date that no report has observed."""
+
+    indicator: Indicator
+    absence_logged: bool  # a report of it being looked for and not found counts
+
+
+@dataclass(frozen=True, slots=True)
+class Settling:
+    """A report that meets a scenario's resolution criterion (a weight with `settles:`)."""
+
+    scenario: str
+    outcome: str  # "happened" or "did-not-happen"
+    indicator: str
+    observation: int  # the id of the report (the most trusted one of its event)
+    observed_on: dt.date  # the event's earliest date
+    trust: float
+
+    @property
+    def actionable(self) -> bool:
+        """Graded well enough to act on (scales.ACTIONABLE_TRUST)."""
+        return self.trust >= scales.ACTIONABLE_TRUST - 1e-12
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """One report as the engine weighs it: its id, day (from EPOCH_DATE) and ln(trust)."""
+
+    id: int
+    day: int
+    log_trust: float
+
+
+@dataclass(frozen=True, slots=True)
+class ChainEvidence:
+    """One chain's strongest events at a date, each with all its reports (strongest first)."""
+
+    key: Chain
+    rate: float  # ln2 / half-life per day
+    logs: dict[str, float]  # ln(likelihood ratio) per scenario it moves
+    events: list[tuple[Report, ...]]
+
+
+def event_weight(
+    reports: Iterable[Report], day: int, rate: float
+) -> tuple[float, float, float] | None:
+    """An event's (potential, aged weight at day, ln trust): as trusted as its most trusted
+    report, as old as its earliest; None when no report is left."""
+    first: int | None = None
+    best = -math.inf
+    for report in reports:
+        first = report.day if first is None else min(first, report.day)
+        best = max(best, report.log_trust)
+    if first is None:
+        return None
+    return best + first * rate, math.exp(best - (day - first) * rate), best
+
+
+def chain_weight(events: Iterable[tuple[float, float, float]]) -> float:
+    """Sum of aged event weights, strongest potential first, times RETURNS**(rank - 1)."""
+    total = 0.0
+    factor = 1.0
+    for _, weight, _ in sorted(events, key=lambda e: -e[0]):
+        total += weight * factor
+        factor *= RETURNS
+    return total
+
+
+def _merge(entry: Entry, current: Entry | None, rate: float) -> Entry | None:
+    """The event's standing entry once entry (not earlier than current) joins it, or None
+    if nothing changes. The event is as old as its earliest report and as trusted as its
+    most trusted one (on a tie the earliest logged stands for it)."""
+    if current is None:
+        return entry
+    trust = entry[1] - entry[0] * rate
+    held = current[1] - current[0] * rate
+    if trust > held or (trust == held and entry[3] < current[3]):
+        return (current[0], trust + current[0] * rate, current[2], entry[3])
+    return None
 
 
 _potential = operator.itemgetter(1)
@@ -161,6 +242,7 @@ class _Chain:
     """One (indicator, absent) chain's reports, split by whether they carry an event key."""
 
     rate: float  # ln2 / half-life per day, 0 for lasting facts
+    copy: bool = False  # a settling chain: the same reports as the observed chain
     unkeyed: list[Entry] = field(default_factory=list)  # sorted by date
     keyed: list[Entry] = field(default_factory=list)  # sorted by date
     unkeyed_days: list[int] = field(default_factory=list)
@@ -182,6 +264,19 @@ class _ChainState:
         shift = day * self.rate
         for entry in self.top:
             total += math.exp(entry[1] - shift) * factor
+            factor *= RETURNS
+        return total
+
+    def trust_variance(self, day: int) -> float:
+        """The variance of the chain's weight from its events' uncertain trust: each event's
+        trust w is taken as uncertain with variance w(1 - w)/4 (none for a full 1.0)."""
+        total = 0.0
+        factor = 1.0
+        shift = day * self.rate
+        for entry in self.top:
+            trust = min(1.0, math.exp(entry[1] - entry[0] * self.rate))
+            aged = math.exp(entry[1] - shift) * factor
+            total += aged * aged * (1.0 - trust) / (4.0 * trust)
             factor *= RETURNS
         return total
 
@@ -207,21 +302,14 @@ class Engine:
         self.known_on = known_on
         self.observations: dict[int, Observation] = {}
         self._load: Callable[[Collection[int]], dict[int, Observation]] | None = None
-        self.ignored = 0  # observations of indicators the definitions no longer have
+        # observations of indicators the definitions no longer have, per indicator id
+        self.unknown: dict[str, int] = defaultdict(int)
         self._ratios: dict[Chain, dict[str, float]] = {}
-        self._rates: dict[str, float] = {}
+        self._rates: dict[Chain, float] = {}
+        self._spreads: dict[Chain, dict[str, float]] = {}  # sd of each ln ratio (judgement)
+        self._chains_of: dict[tuple[str, bool], list[Chain]] = {}
         for indicator in definitions.indicators.values():
-            half_life = indicator.half_life_days
-            self._rates[indicator.id] = LN2 / half_life if half_life else 0.0
-            for absent in (False, True):
-                logs: dict[str, float] = {}
-                for scenario_id, weight in indicator.weights.items():
-                    if scenario_id not in definitions.scenarios:
-                        continue
-                    ratio = weight.absent_ratio if absent else weight.observed_ratio
-                    if ratio != 1.0:
-                        logs[scenario_id] = math.log(ratio)
-                self._ratios[(indicator.id, absent)] = logs
+            self._define(indicator)
         self._chains: dict[Chain, _Chain] = {}
         self._cache: dict[int, tuple[dict[Chain, _ChainState], dict[str, float], int]] = {}
         kept = []
@@ -271,25 +359,40 @@ class Engine:
         engine = cls(definitions)
         engine._load = load
         # indicator -> [observed chain, absent chain]: absent indexes it (0/1 or a bool)
-        targets: dict[object, list[tuple[_Chain, float] | None] | None] = {}
+        targets: dict[object, list[list[tuple[_Chain, float]] | None] | None] = {}
         for rid, indicator, absent, day, log_trust, event in rows:
             pair = targets.get(indicator, False)
             if pair is False:
                 pair = targets[indicator] = (
                     [engine._target(indicator, False), engine._target(indicator, True)]
-                    if indicator in engine._rates
+                    if (indicator, False) in engine._chains_of
                     else None
                 )
             if pair is None:
-                engine.ignored += 1
+                engine.unknown[str(indicator)] += 1
                 continue
-            holder, rate = pair[absent]  # type: ignore[index,misc]
-            if event:
-                holder.keyed.append((day, log_trust + day * rate, event, rid))  # type: ignore[operator]
-            else:
-                holder.unkeyed.append((day, log_trust + day * rate, rid, rid))  # type: ignore[operator]
+            for holder, rate in pair[absent]:  # type: ignore[index,union-attr]
+                if event:
+                    holder.keyed.append((day, log_trust + day * rate, event, rid))  # type: ignore[operator]
+                else:
+                    holder.unkeyed.append((day, log_trust + day * rate, rid, rid))  # type: ignore[operator]
         engine._finish()
         return engine
+
+    @property
+    def ignored(self) -> int:
+        """How many observations name an indicator the definitions do not have."""
+        return sum(self.unknown.values())
+
+    def observation(self, observation_id: int) -> Observation:
+        """One full observation (loaded from the store when the engine has only rows)."""
+        return self._observations_for([observation_id])[observation_id]
+
+    def load_observations(self, ids: Iterable[int]) -> dict[int, Observation]:
+        """Full observations by id (loaded from the store when the engine has only rows)."""
+        wanted = set(ids)
+        found = self._observations_for(wanted)
+        return {i: found[i] for i in wanted}
 
     def _observations_for(self, ids: Iterable[int]) -> dict[int, Observation]:
         """The full observations behind these ids, loading any the engine lacks."""
@@ -301,24 +404,62 @@ class Engine:
             self.observations.update(self._load(missing))
         return self.observations
 
-    def _target(self, indicator: object, absent: object) -> tuple[_Chain, float] | None:
-        """The chain a report of (indicator, absent) joins, or None for an unknown indicator."""
-        rate = self._rates.get(str(indicator))
-        if rate is None:
+    def _define(self, indicator: Indicator) -> None:
+        """Set up the chains of one indicator: their ratios per scenario and decay rates."""
+        half_life = indicator.half_life_days
+        rate = LN2 / half_life if half_life else 0.0
+        observed: dict[str, float] = {}
+        settling: dict[str, float] = {}
+        absent: dict[str, float] = {}
+        for scenario_id, weight in indicator.weights.items():
+            if scenario_id not in self.definitions.scenarios:
+                continue
+            if weight.observed_ratio != 1.0:
+                lasting = weight.settles is not None and rate > 0.0
+                (settling if lasting else observed)[scenario_id] = math.log(weight.observed_ratio)
+            if weight.absent_ratio != 1.0:
+                absent[scenario_id] = math.log(weight.absent_ratio)
+        chains: list[tuple[Chain, dict[str, float], float]] = [
+            ((indicator.id, False, False), observed, rate),
+            ((indicator.id, True, False), absent, LN2 / indicator.absent_half_life),
+        ]
+        if settling:
+            chains.append(((indicator.id, False, True), settling, 0.0))
+        spreads: dict[bool, dict[str, float]] = {False: {}, True: {}}
+        for scenario_id, weight in indicator.weights.items():
+            spreads[False][scenario_id] = scales.log_ratio_spread(weight.observed)
+            spreads[True][scenario_id] = scales.log_ratio_spread(
+                weight.absent if weight.absent is not None else 1.0
+            )
+        for key, logs, chain_rate in chains:
+            self._spreads[key] = {sid: spreads[key[1]][sid] for sid in logs}
+            self._ratios[key] = logs
+            self._rates[key] = chain_rate
+            self._chains_of.setdefault((key[0], key[1]), []).append(key)
+
+    def _target(self, indicator: object, absent: object) -> list[tuple[_Chain, float]] | None:
+        """The chains a report of (indicator, absent) joins, or None for an unknown indicator."""
+        keys = self._chains_of.get((str(indicator), bool(absent)))
+        if keys is None:
             return None
-        chain = self._chains.setdefault((str(indicator), bool(absent)), _Chain(rate))
-        return chain, rate
+        out = []
+        for key in keys:
+            chain = self._chains.get(key)
+            if chain is None:
+                chain = self._chains[key] = _Chain(self._rates[key], copy=key[2])
+            out.append((chain, chain.rate))
+        return out
 
     def _ingest(self, rows: Iterable[Sequence[object]]) -> None:
         days: dict[object, int] = {}
         trusts: dict[tuple[object, object, object], float] = {}
-        targets: dict[tuple[object, object], tuple[_Chain, float] | None] = {}
+        targets: dict[tuple[object, object], list[tuple[_Chain, float]] | None] = {}
         for rid, indicator, observed_on, absent, strength, reliability, credibility, event in rows:
             target = targets.get((indicator, absent), False)
             if target is False:
                 target = targets[(indicator, absent)] = self._target(indicator, absent)
             if target is None:
-                self.ignored += 1
+                self.unknown[str(indicator)] += 1
                 continue
             day = days.get(observed_on)
             if day is None:
@@ -332,11 +473,11 @@ class Engine:
             if log_trust is None:
                 trust = scales.trust(float(strength), str(reliability), int(credibility))  # type: ignore[arg-type,call-overload]
                 log_trust = trusts[(strength, reliability, credibility)] = math.log(trust)
-            holder, rate = target  # type: ignore[misc]
-            if event:
-                holder.keyed.append((day, log_trust + day * rate, event, rid))  # type: ignore[arg-type]
-            else:
-                holder.unkeyed.append((day, log_trust + day * rate, rid, rid))  # type: ignore[arg-type]
+            for holder, rate in target:  # type: ignore[union-attr]
+                if event:
+                    holder.keyed.append((day, log_trust + day * rate, event, rid))  # type: ignore[arg-type]
+                else:
+                    holder.unkeyed.append((day, log_trust + day * rate, rid, rid))  # type: ignore[arg-type]
         self._finish()
 
     def _finish(self) -> None:
@@ -361,8 +502,9 @@ class Engine:
         for key, chain in self._chains.items():
             state = _ChainState(chain.rate)
             for entry in chain.keyed[: bisect.bisect_right(chain.keyed_days, day)]:
-                if _better(entry, state.best.get(entry[2])):
-                    state.best[entry[2]] = entry
+                merged = _merge(entry, state.best.get(entry[2]), chain.rate)
+                if merged is not None:
+                    state.best[entry[2]] = merged
             unkeyed = chain.unkeyed[: bisect.bisect_right(chain.unkeyed_days, day)]
             state.top = _top(unkeyed, state.best.values())
             states[key] = state
@@ -400,15 +542,40 @@ class Engine:
         return sum(
             bisect.bisect_right(c.unkeyed_days, day) + bisect.bisect_right(c.keyed_days, day)
             for c in self._chains.values()
+            if not c.copy
         )
+
+    def _variance_terms(
+        self, totals: dict[str, float], chain: Chain, state: _ChainState, day: int
+    ) -> None:
+        """Add one chain's contribution to the per-scenario log-odds variance in totals."""
+        weight = state.weight(day)
+        trust = state.trust_variance(day)
+        spreads = self._spreads[chain]
+        for scenario_id, log_ratio in self._ratios[chain].items():
+            spread = spreads[scenario_id]
+            totals[scenario_id] += (weight * spread) ** 2 + log_ratio * log_ratio * trust
+
+    def variance(self, as_of: dt.date) -> dict[str, float]:
+        """Per scenario, the variance of its evidence in log-odds at as_of: the spread of
+        the weight words (scales.WEIGHT_RANGES, shared by a chain's events) plus the
+        uncertainty of each event's trust."""
+        day = as_of.toordinal() - EPOCH
+        states = self._standing(day)[0]
+        out = dict.fromkeys(self.definitions.scenarios, 0.0)
+        for chain, state in states.items():
+            if state.top and self._ratios.get(chain):
+                self._variance_terms(out, chain, state, day)
+        return out
 
     def assess(self, as_of: dt.date) -> Assessment:
         """Every scenario's probability using the observations dated on or before as_of."""
         _, totals, counted = self._standing(as_of.toordinal() - EPOCH)
         return self._assess(as_of, totals, counted)
 
-    def path(self, dates: Sequence[dt.date]) -> list[Assessment]:
-        """Assessments at many dates in one sweep through the log (dates ascending).
+    def path(self, dates: Sequence[dt.date], spread: bool = False) -> list[Assessment]:
+        """Assessments at many dates in one sweep through the log (dates ascending); with
+        spread, each carries the variance of every scenario's evidence (see variance).
 
         Each chain's reports are sorted by date once. Walking the dates, a chain merges
         only the reports new since the last date into its top events, so nothing is
@@ -417,6 +584,7 @@ class Engine:
             raise ValueError("dates must be in ascending order")
         days = [d.toordinal() - EPOCH for d in dates]
         totals = [dict.fromkeys(self.definitions.scenarios, 0.0) for _ in days]
+        variances = [dict.fromkeys(self.definitions.scenarios, 0.0) for _ in days] if spread else []
         counted = [0] * len(days)
         for key, chain in self._chains.items():  # sorted chains: sums are order-free
             logs = self._ratios.get(key)
@@ -430,24 +598,66 @@ class Engine:
                 if changed:
                     updated: dict[str, Entry] = {}
                     for entry in chain.keyed[seen_keyed:upto_keyed]:
-                        if _better(entry, state.best.get(entry[2])):
-                            state.best[entry[2]] = updated[entry[2]] = entry
+                        merged = _merge(entry, state.best.get(entry[2]), chain.rate)
+                        if merged is not None:
+                            state.best[entry[2]] = updated[entry[2]] = merged
                     kept = [e for e in state.top if e[2] not in updated]
                     state.top = _top(
                         [*kept, *chain.unkeyed[seen_unkeyed:upto_unkeyed]], updated.values()
                     )
                     seen_unkeyed, seen_keyed = upto_unkeyed, upto_keyed
-                counted[index] += seen_unkeyed + seen_keyed
+                if not chain.copy:
+                    counted[index] += seen_unkeyed + seen_keyed
                 if not logs or not state.top:
                     continue
                 if chain.rate or changed or not weight:
                     weight = state.weight(day)
                 for scenario_id, log_ratio in logs.items():
                     totals[index][scenario_id] += log_ratio * weight
-        return [
+                if spread:
+                    self._variance_terms(variances[index], key, state, day)
+        out = [
             self._assess(as_of, total, count)
             for as_of, total, count in zip(dates, totals, counted, strict=True)
         ]
+        if spread:
+            out = [
+                dataclasses.replace(assessment, variance=variance)
+                for assessment, variance in zip(out, variances, strict=True)
+            ]
+        return out
+
+    # -- the evidence behind a date ----------------------------------------------------
+
+    def evidence(self, as_of: dt.date, ranks: int = EVIDENCE_RANKS) -> list[ChainEvidence]:
+        """Each chain's strongest events at as_of (at most ranks), with every report of
+        each event: what perturbations (a source removed, grades or weights changed) need
+        to recompute the chain's weight exactly, up to events that weigh < 0.5**ranks."""
+        day = as_of.toordinal() - EPOCH
+        states = self._standing(day)[0]
+        out = []
+        for key, state in states.items():
+            if not state.top or not self._ratios.get(key):
+                continue
+            chain = self._chains[key]
+            index: dict[str, list[Entry]] | None = None
+            events = []
+            for entry in state.top[:ranks]:
+                if entry[2] == entry[3] and not isinstance(entry[2], str):
+                    reports = (Report(entry[3], entry[0], entry[1] - entry[0] * chain.rate),)
+                else:
+                    if index is None:
+                        upto = bisect.bisect_right(chain.keyed_days, day)
+                        index = defaultdict(list)
+                        for e in chain.keyed[:upto]:
+                            index[e[2]].append(e)  # type: ignore[index]
+                    reports = tuple(
+                        Report(e[3], e[0], e[1] - e[0] * chain.rate)
+                        for e in index[entry[2]]  # type: ignore[index]
+                    )
+                events.append(reports)
+            out.append(ChainEvidence(key, chain.rate, dict(self._ratios[key]), events))
+        return out
 
     # -- explanations ------------------------------------------------------------------
 
@@ -474,8 +684,10 @@ class Engine:
             if not any(p.id in logs for p in peers):
                 continue
             reports = self._chains[chain]
-            moving += bisect.bisect_right(reports.unkeyed_days, day)
-            moving += bisect.bisect_right(reports.keyed_days, day)
+            primary = self._ratios.get((chain[0], chain[1], False), {})
+            if not reports.copy or not any(p.id in primary for p in peers):
+                moving += bisect.bisect_right(reports.unkeyed_days, day)
+                moving += bisect.bisect_right(reports.keyed_days, day)
             # Only the top events move a scenario: every other report repeats an event
             # already counted or ranks too low to matter.
             for rank, entry in enumerate(state.top, 1):
@@ -519,14 +731,13 @@ class Engine:
         day = as_of.toordinal() - EPOCH
         out: list[Signpost] = []
         for indicator in self.definitions.indicators_for(scenario.id):
-            seen = states.get((indicator.id, False))
-            if seen is not None and seen.top:
+            if self._seen(states, indicator.id, False):
                 continue
             for absent in (False, True):
-                logs = self._ratios[(indicator.id, absent)]
+                logs = self._logs(indicator.id, absent)
                 if scenario.id not in logs:
                     continue
-                new = self._with_fresh_event(states, totals, (indicator.id, absent), day)
+                new = self._with_fresh_event(states, totals, indicator.id, absent, day)
                 probabilities = posterior(self.definitions.scenarios.values(), new)
                 out.append(
                     Signpost(
@@ -536,16 +747,34 @@ class Engine:
         out.sort(key=lambda s: (-abs(math.log(s.ratio)), s.indicator.id, s.absent))
         return out
 
+    def _seen(self, states: dict[Chain, _ChainState], indicator_id: str, absent: bool) -> bool:
+        """Whether a report of (indicator, absent) counts at the states' date."""
+        state = states.get((indicator_id, absent, False))
+        return state is not None and bool(state.top)
+
+    def _logs(self, indicator_id: str, absent: bool) -> dict[str, float]:
+        """Log-ratio per scenario of one (indicator, absent), over its chains."""
+        out: dict[str, float] = {}
+        for chain in self._chains_of.get((indicator_id, absent), []):
+            out.update(self._ratios[chain])
+        return out
+
     def _with_fresh_event(
-        self, states: dict[Chain, _ChainState], totals: dict[str, float], chain: Chain, day: int
+        self,
+        states: dict[Chain, _ChainState],
+        totals: dict[str, float],
+        indicator_id: str,
+        absent: bool,
+        day: int,
     ) -> dict[str, float]:
-        """Totals if a fully trusted report of the chain's indicator came in today."""
-        state = states.get(chain)
-        before = state.weight(day) if state and state.top else 0.0
-        after = 1.0 + RETURNS * before
+        """Totals if a fully trusted report of (indicator, absent) came in that day."""
         new = dict(totals)
-        for scenario_id, log_ratio in self._ratios[chain].items():
-            new[scenario_id] += log_ratio * (after - before)
+        for chain in self._chains_of.get((indicator_id, absent), []):
+            state = states.get(chain)
+            before = state.weight(day) if state and state.top else 0.0
+            after = 1.0 + RETURNS * before
+            for scenario_id, log_ratio in self._ratios[chain].items():
+                new[scenario_id] += log_ratio * (after - before)
         return new
 
     def overdue(
@@ -553,8 +782,8 @@ class Engine:
         as_of: dt.date,
         scenario_id: str | None = None,
         states: dict[Chain, _ChainState] | None = None,
-    ) -> list[Indicator]:
-        """Indicators past their expected_by date with no observation of them."""
+    ) -> list[Overdue]:
+        """Indicators past their expected_by date with no report of them being observed."""
         day = as_of.toordinal() - EPOCH
         states = states if states is not None else self._standing(day)[0]
         out = []
@@ -563,40 +792,58 @@ class Engine:
                 continue
             if indicator.expected_by is None or indicator.expected_by >= as_of:
                 continue
-            seen = states.get((indicator.id, False))
-            if seen is None or not seen.top:
-                out.append(indicator)
+            if not self._seen(states, indicator.id, False):
+                out.append(Overdue(indicator, self._seen(states, indicator.id, True)))
         return out
 
-    def call_changers(self, as_of: dt.date, limit: int = 3) -> list[CallChanger]:
-        """Unseen indicators that would most narrow or flip the favoured scenario's lead."""
+    def what_ifs(self, as_of: dt.date) -> list[WhatIf]:
+        """For every signpost not yet observed: the probabilities if it were seen that day
+        (observed, or looked for and not found when its absence would move something)."""
         day = as_of.toordinal() - EPOCH
         states, totals, _ = self._standing(day)
-        scenarios = self.definitions.scenarios
-        ranked = sorted(posterior(scenarios.values(), totals).items(), key=lambda kv: -kv[1])
-        if len(ranked) < 2:
-            return []
-        first, second = ranked[0][0], ranked[1][0]
-        margin = ranked[0][1] - ranked[1][1]
-        out: list[CallChanger] = []
+        scenarios = self.definitions.scenarios.values()
+        out: list[WhatIf] = []
         for indicator in self.definitions.indicators.values():
-            seen = states.get((indicator.id, False))
-            if seen is not None and seen.top:
+            if self._seen(states, indicator.id, False):
                 continue
             for absent in (False, True):
-                chain = (indicator.id, absent)
-                logs = self._ratios[chain]
-                if first not in logs and second not in logs:
+                logs = self._logs(indicator.id, absent)
+                if not logs:
                     continue
-                new = posterior(
-                    scenarios.values(), self._with_fresh_event(states, totals, chain, day)
-                )
-                leader = sorted(new.items(), key=lambda kv: -kv[1])[0][0]
-                after = new[first] - new[second]
-                if after < margin:
-                    out.append(CallChanger(indicator, absent, leader, after))
-        out.sort(key=lambda c: (c.margin, c.indicator.id, c.absent))
-        return out[:limit]
+                new = self._with_fresh_event(states, totals, indicator.id, absent, day)
+                out.append(WhatIf(indicator, absent, posterior(scenarios, new)))
+        return out
+
+    def settling(self, as_of: dt.date) -> dict[str, list[Settling]]:
+        """Per scenario, the reports dated by as_of that meet its resolution criterion
+        (a weight with `settles:`), most trusted first."""
+        day = as_of.toordinal() - EPOCH
+        found: dict[str, list[tuple[float, int, int, str, str]]] = defaultdict(list)
+        for indicator in self.definitions.indicators.values():
+            settled = {
+                sid: w.settles
+                for sid, w in indicator.weights.items()
+                if w.settles and sid in self.definitions.scenarios
+            }
+            chain = self._chains.get((indicator.id, False, False))
+            if not settled or chain is None:
+                continue
+            entries = [
+                *chain.unkeyed[: bisect.bisect_right(chain.unkeyed_days, day)],
+                *chain.keyed[: bisect.bisect_right(chain.keyed_days, day)],
+            ]
+            for entry in entries:
+                trust = math.exp(entry[1] - entry[0] * chain.rate)
+                for sid, outcome in settled.items():
+                    found[sid].append((trust, entry[0], entry[3], indicator.id, outcome))
+        out: dict[str, list[Settling]] = {}
+        for sid, entries in found.items():
+            entries.sort(key=lambda e: (-e[0], e[1], e[2]))
+            out[sid] = [
+                Settling(sid, outcome, ind, rid, dt.date.fromordinal(d + EPOCH), trust)
+                for trust, d, rid, ind, outcome in entries
+            ]
+        return out
 
 
 def _cap(log_ratio: float) -> float:

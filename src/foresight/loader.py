@@ -166,6 +166,7 @@ def _cross_check(
                     "give it a non-neutral weight in at least one indicator",
                 )
             )
+    problems.extend(_check_implications(scenarios, declared, scenario_docs))
     groups: dict[str, list[Scenario]] = defaultdict(list)
     for scenario in scenarios.values():
         if scenario.group:
@@ -185,7 +186,93 @@ def _cross_check(
                     "'none of these'",
                 )
             )
+        horizons = sorted({s.horizon for s in members})
+        if len(horizons) > 1:
+            for member in members:
+                doc = scenario_docs[member.id]
+                problems.append(
+                    Problem(
+                        doc.path,
+                        doc.line_for(("horizon",)),
+                        "horizon",
+                        f"the answers of exclusive group '{group}' have different horizons "
+                        f"({', '.join(str(h) for h in horizons)})",
+                        "one question has one time frame: give every member the same horizon",
+                        warning=True,
+                    )
+                )
     return problems
+
+
+def _check_implications(
+    scenarios: dict[str, Scenario],
+    declared: set[str],
+    scenario_docs: dict[str, yamlio.Document],
+) -> list[Problem]:
+    """Every `implies:` names another known scenario, and the links form no cycle."""
+    problems: list[Problem] = []
+    for scenario in scenarios.values():
+        doc = scenario_docs[scenario.id]
+        for index, target in enumerate(scenario.implies):
+            loc = ("implies", index)
+            if target == scenario.id:
+                problems.append(
+                    Problem(
+                        doc.path,
+                        doc.line_for(loc),
+                        "implies",
+                        "a scenario cannot imply itself",
+                        "name another scenario, or remove the line",
+                    )
+                )
+            elif target not in declared:
+                problems.append(
+                    Problem(
+                        doc.path,
+                        doc.line_for(loc),
+                        "implies",
+                        f"no scenario has the id '{target}'",
+                        did_you_mean(target, declared).lstrip(", ") or "check scenarios/",
+                    )
+                )
+    links = {s.id: [t for t in s.implies if t in scenarios] for s in scenarios.values()}
+    for cycle in _cycles(links):
+        doc = scenario_docs[cycle[0]]
+        problems.append(
+            Problem(
+                doc.path,
+                doc.line_for(("implies",)),
+                "implies",
+                "the implications form a cycle: " + " -> ".join([*cycle, cycle[0]]),
+                "scenarios that imply each other are the same scenario: merge them, or drop "
+                "one link",
+            )
+        )
+    return problems
+
+
+def _cycles(links: dict[str, list[str]]) -> list[list[str]]:
+    """Cycles of the implication graph, one per back edge of a depth-first walk (linear)."""
+    found: list[list[str]] = []
+    state: dict[str, int] = {}  # 1: on the current trail, 2: finished
+    for root in sorted(links):
+        if root in state:
+            continue
+        trail = [root]
+        state[root] = 1
+        stack = [iter(links.get(root, []))]
+        while stack:
+            target = next(stack[-1], None)
+            if target is None:
+                state[trail.pop()] = 2
+                stack.pop()
+            elif state.get(target) == 1:
+                found.append(trail[trail.index(target) :])
+            elif target not in state:
+                state[target] = 1
+                trail.append(target)
+                stack.append(iter(links.get(target, [])))
+    return found
 
 
 def _validate(model: type[Strict], doc: yamlio.Document) -> Any:

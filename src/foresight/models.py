@@ -45,6 +45,34 @@ class SourceRef(Strict):
     url: str | None = Field(default=None, description="Where the document can be read, if online.")
 
 
+class UserEntry(Strict):
+    """Someone who may use the web app (`foresight serve`), with a role and a clearance."""
+
+    name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")] = Field(
+        description="The login name: letters, digits and . _ @ - (at most 64)."
+    )
+    password: Annotated[
+        str,
+        StringConstraints(pattern=r"^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$"),
+    ] = Field(
+        description="An scrypt hash of the password, as 'foresight serve --hash-password' "
+        "prints it; never the password itself."
+    )
+    role: Literal["reader", "analyst", "admin"] = Field(
+        description="reader: reads; analyst: also logs observations and resolutions; "
+        "admin: also corrects what others logged."
+    )
+    clearance: str = Field(
+        description="The highest TLP level the user may see; observations above it are "
+        "withheld from every page they see."
+    )
+
+    @field_validator("clearance")
+    @classmethod
+    def _tlp(cls, value: str) -> str:
+        return scales.normalise_tlp(value)
+
+
 class WorkspaceConfig(Strict):
     """The settings in foresight.yaml."""
 
@@ -59,11 +87,24 @@ class WorkspaceConfig(Strict):
     )
     default_tlp: str = Field(default="GREEN", description="TLP marking of new observations.")
     default_audience: str = Field(default="AMBER", description="Default audience of a brief.")
+    users: list[UserEntry] = Field(
+        default_factory=list,
+        description="Who may use the web app; needed to serve on any address but 127.0.0.1.",
+    )
 
     @field_validator("default_tlp", "default_audience")
     @classmethod
     def _tlp(cls, value: str) -> str:
         return scales.normalise_tlp(value)
+
+    @field_validator("users")
+    @classmethod
+    def _unique_users(cls, value: list[UserEntry]) -> list[UserEntry]:
+        names = [user.name.lower() for user in value]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"user names must be unique; {', '.join(twice)} appears twice")
+        return value
 
 
 class Scenario(Strict):
@@ -81,7 +122,16 @@ class Scenario(Strict):
         default=None,
         description="Exclusive group: scenarios sharing a group are mutually exclusive.",
     )
+    implies: list[Slug] = Field(
+        default_factory=list,
+        description="Scenarios this one implies: it cannot be more likely than any of them.",
+    )
     sources: list[SourceRef] = Field(min_length=1, description="Documents behind the prior.")
+
+    @field_validator("implies", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
 
     @field_validator("horizon")
     @classmethod
@@ -100,7 +150,24 @@ class Weight(Strict):
         default=None,
         description="Likelihood ratio when looked for and absent; none means absence is neutral.",
     )
+    settles: Literal["happened", "did-not-happen"] | None = Field(
+        default=None,
+        description="Observing the indicator meets the scenario's resolution criterion: "
+        "such reports never age for it, and a well-graded one prompts a resolution.",
+    )
     sources: list[SourceRef] = Field(default_factory=list, description="Documents behind it.")
+
+    @field_validator("settles")
+    @classmethod
+    def _settles_agrees(cls, value: str | None, info: ValidationInfo) -> str | None:
+        observed = info.data.get("observed")
+        if value is None or observed is None:
+            return value
+        ratio = scales.weight_ratio(observed)
+        if (value == "happened") != (ratio > 1.0):
+            wanted = "a weight for the scenario" if value == "happened" else "a weight against it"
+            raise ValueError(f"'settles: {value}' needs {wanted} when observed")
+        return value
 
     @field_validator("observed", "absent")
     @classmethod
@@ -142,10 +209,36 @@ class Indicator(Strict):
     half_life_days: HalfLife = Field(
         description="Days after which a report counts half; null for lasting facts.",
     )
+    absent_half_life_days: HalfLife = Field(
+        default=None,
+        description="Days after which a report of absence counts half (default: "
+        "half_life_days, or DEFAULT_ABSENT_HALF_LIFE_DAYS for lasting facts).",
+    )
     expected_by: Day | None = Field(
         default=None, description="If it is going to happen, it should have by this date."
     )
     sources: list[SourceRef] = Field(min_length=1, description="Documents behind the signpost.")
 
+    @property
+    def absent_half_life(self) -> int:
+        """Days after which a report of absence counts half: absence is a snapshot, it ages."""
+        return (
+            self.absent_half_life_days
+            or self.half_life_days
+            or scales.DEFAULT_ABSENT_HALF_LIFE_DAYS
+        )
 
-MODELS: tuple[type[Strict], ...] = (WorkspaceConfig, Scenario, Indicator, Weight, SourceRef)
+    def settles(self, scenario_id: str) -> str | None:
+        """The outcome observing this indicator settles for the scenario, if any."""
+        weight = self.weights.get(scenario_id)
+        return weight.settles if weight else None
+
+
+MODELS: tuple[type[Strict], ...] = (
+    WorkspaceConfig,
+    UserEntry,
+    Scenario,
+    Indicator,
+    Weight,
+    SourceRef,
+)

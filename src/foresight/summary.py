@@ -1,4 +1,4 @@
-"""Answers built on the engine: the status table, the favoured call, probability paths."""
+"""Answers built on the engine and the questions: status, the calls, probability paths."""
 
 from __future__ import annotations
 
@@ -7,37 +7,145 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from foresight import scales
-from foresight.engine import Assessment, CallChanger, Engine
+from foresight.confidence import Appraisal, Confidence, appraise, intervals
+from foresight.engine import EPOCH, Assessment, Contribution, Engine, Explanation
+from foresight.questions import (
+    AWAITING,
+    RESOLVED,
+    Board,
+    Question,
+    Standing,
+    board,
+    long_date,
+    outcome_probabilities,
+    resolve_command,
+    state_at,
+)
 from foresight.records import Resolution, current_resolutions
 
 
 @dataclass(frozen=True)
-class StatusRow:
-    """One scenario's line in the status table."""
+class Status:
+    """Every scenario and question at a date, with warnings and resolution prompts."""
 
-    id: str
-    title: str
-    probability: float
-    prior: float
-    estimative: str
-    change_30d: float
-    group: str | None
-    awaiting_resolution: bool = False  # past its horizon with no resolution
-    resolution: Resolution | None = None  # the current one, settled by the status date
+    as_of: dt.date
+    board: Board
+    assessment: Assessment
+    change_30d: dict[str, float]  # change in the shown probability over 30 days
+    prompts: dict[str, str]  # scenario id -> the resolve command a settling report suggests
+    unknown: dict[str, int]  # observations naming indicators the definitions do not have
+    appraisal: Appraisal | None = None  # intervals and confidence (None: not asked for)
 
-    def as_json(self) -> dict[str, object]:
-        """The row as the `status --json` contract gives it."""
-        settled = self.resolution
+    def interval(self, scenario_id: str) -> tuple[float, float] | None:
+        """A scenario's 80% interval, if appraised."""
+        return self.appraisal.intervals.get(scenario_id) if self.appraisal else None
+
+    def confidence(self, question_id: str) -> Confidence | None:
+        """A question's analytic confidence, if appraised (open or awaiting questions)."""
+        return self.appraisal.confidence.get(question_id) if self.appraisal else None
+
+    def question_json(self, question: Question) -> dict[str, object]:
+        """One question as the JSON contracts give it, with intervals and confidence."""
+        data = question.as_json()
+        if self.appraisal is not None:
+            for answer in data["answers"]:  # type: ignore[attr-defined]
+                span = self.appraisal.interval_of(question, answer["id"])
+                answer["interval"] = _rounded(span)
+            confidence = self.confidence(question.id)
+            data["confidence"] = confidence.as_json() if confidence else None
+        return data
+
+    @property
+    def rows(self) -> list[Standing]:
+        """Every scenario, question by question (open questions first)."""
+        return [m for q in self.board.questions for m in q.members]
+
+    @property
+    def questions(self) -> list[Question]:
+        """Every question, open ones first, most confident call first."""
+        return self.board.questions
+
+    @property
+    def awaiting(self) -> list[Standing]:
+        """Scenarios past their horizon with no resolution."""
+        return self.board.in_state(AWAITING)
+
+    @property
+    def resolved(self) -> list[Standing]:
+        """Scenarios resolved by the status date."""
+        return self.board.in_state(RESOLVED)
+
+    def notes(self, scenario_id: str | None = None) -> list[str]:
+        """Plain sentences for the reader: settling evidence, awaiting scenarios, breaks
+        (only those about one scenario, when scenario_id is given)."""
+        lines = [line for sid, line in self._notes() if scenario_id in (None, sid)]
+        if self.unknown and scenario_id is None:
+            listed = ", ".join(f"{k} ({n})" for k, n in sorted(self.unknown.items()))
+            lines.append(
+                f"{sum(self.unknown.values())} observation(s) name indicators the definitions "
+                f"do not have and are not counted: {listed}. Restore the indicator files, or "
+                "retract the observations."
+            )
+        return lines
+
+    def _notes(self) -> list[tuple[str, str]]:
+        lines: list[tuple[str, str]] = []
+        for standing in self.board.settled_by_evidence:
+            report = standing.settling[0]
+            lines.append(
+                (
+                    standing.id,
+                    f"The resolution criterion of {standing.id} appears to be met: observation "
+                    f"{report.observation} ({report.indicator}, {long_date(report.observed_on)}) "
+                    f"settles it as {report.outcome.replace('-', ' ')}. Record it with: "
+                    f"{self.prompts[standing.id]}",
+                )
+            )
+        for standing in self.awaiting:
+            if standing.settling:
+                continue
+            lines.append(
+                (
+                    standing.id,
+                    f"Awaiting resolution: {standing.id} is past its horizon "
+                    f"({long_date(standing.horizon)}); record how it turned out with "
+                    f"'foresight resolve {standing.id} --outcome happened|did-not-happen|void "
+                    "--on YYYY-MM-DD --source …'.",
+                )
+            )
+        for standing in self.resolved:
+            resolution = standing.resolution
+            assert resolution is not None
+            lines.append(
+                (
+                    standing.id,
+                    f"Resolved: {standing.id} {resolution.outcome.replace('-', ' ')} on "
+                    f"{long_date(resolution.resolved_on)}.",
+                )
+            )
+        for item in self.board.incoherences:
+            lines.append((item.scenario.id, f"Incoherent: {item.sentence()}"))
+        return lines
+
+    def scenario_json(self, standing: Standing) -> dict[str, object]:
+        """One scenario as the `status --json` contract gives it."""
+        settled = standing.resolution
+        probability = standing.probability
+        confidence = self.confidence(standing.scenario.group or standing.id)
         return {
-            "id": self.id,
-            "title": self.title,
-            "probability": round(self.probability, 6),
-            "prior": self.prior,
-            "estimative": self.estimative,
-            "change_30d": round(self.change_30d, 6),
-            "group": self.group,
-            "awaiting_resolution": self.awaiting_resolution,
+            "id": standing.id,
+            "title": standing.title,
+            "question": standing.scenario.group or standing.id,
+            "group": standing.scenario.group,
+            "state": standing.state,
+            "horizon": standing.horizon.isoformat(),
+            "time_frame": standing.time_frame,
+            "probability": None if probability is None else round(probability, 6),
+            "forecast": round(standing.forecast, 6),
+            "prior": standing.scenario.prior,
+            "estimative": standing.estimative,
+            "change_30d": round(self.change_30d.get(standing.id, 0.0), 6),
+            "awaiting_resolution": standing.state == AWAITING,
             "resolution": None
             if settled is None
             else {
@@ -47,125 +155,173 @@ class StatusRow:
                 "source": settled.source,
                 "analyst": settled.analyst,
             },
+            "settled_by": [
+                {
+                    "observation": r.observation,
+                    "indicator": r.indicator,
+                    "outcome": r.outcome,
+                    "observed_on": r.observed_on.isoformat(),
+                    "trust": round(r.trust, 6),
+                }
+                for r in standing.settling
+            ],
+            "resolve_command": self.prompts.get(standing.id),
+            "interval": _rounded(self.interval(standing.id)),
+            "confidence": confidence.level if confidence else None,
+            "confidence_reasons": list(confidence.reasons) if confidence else [],
         }
-
-
-@dataclass(frozen=True)
-class Status:
-    """Every scenario's standing at a date, most likely first."""
-
-    as_of: dt.date
-    rows: list[StatusRow]
-    assessment: Assessment
-
-    @property
-    def favoured(self) -> StatusRow:
-        """The most likely scenario."""
-        return self.rows[0]
 
     def as_json(self) -> dict[str, object]:
         """The `status --json` document."""
         return {
             "as_of": self.as_of.isoformat(),
-            "favoured": self.favoured.id,
-            "scenarios": [row.as_json() for row in self.rows],
+            "scenarios": [self.scenario_json(s) for s in self.rows],
+            "questions": [self.question_json(q) for q in self.questions],
+            "incoherent": [i.as_json() for i in self.board.incoherences],
+            "unknown_indicators": dict(sorted(self.unknown.items())),
+            "notes": self.notes(),
         }
 
 
 def status(
-    engine: Engine, as_of: dt.date, yardstick: str, resolutions: Sequence[Resolution] = ()
+    engine: Engine,
+    as_of: dt.date,
+    yardstick: str,
+    resolutions: Sequence[Resolution] = (),
+    limit: int = 3,
+    appraise: bool = True,
 ) -> Status:
-    """Each scenario's probability, phrase and 30-day change at as_of, and its resolution."""
-    before, now = engine.path([as_of - dt.timedelta(days=30), as_of])
-    settled = current_resolutions(resolutions, as_of)
-    rows = [
-        StatusRow(
-            r.id,
-            r.scenario.title,
-            r.probability,
-            r.prior,
-            scales.estimative(r.probability, yardstick),
-            r.probability - before.probability(r.id),
-            r.scenario.group,
-            r.id not in settled and r.scenario.horizon < as_of,
-            settled.get(r.id),
-        )
-        for r in now.ranked()
-    ]
-    return Status(as_of, rows, now)
+    """Each scenario's state and probability, each question's call, at as_of; with
+    appraise, the 80% intervals and each question's confidence."""
+    scenarios = list(engine.definitions.scenarios.values())
+    before_day = as_of - dt.timedelta(days=30)
+    before, now = engine.path([before_day, as_of])
+    current = current_resolutions(resolutions, as_of)
+    settling = engine.settling(as_of)
+    what_ifs = engine.what_ifs(as_of) if limit else []
+    result = board(scenarios, _forecasts(now), as_of, yardstick, current, what_ifs, settling, limit)
+    earlier = outcome_probabilities(
+        scenarios, _forecasts(before), current_resolutions(resolutions, before_day)
+    )
+    change = {
+        sid: (s.probability or 0.0) - (earlier[sid] or 0.0)
+        for sid, s in result.standings.items()
+        if s.probability is not None and earlier[sid] is not None
+    }
+    prompts = {}
+    for standing in result.settled_by_evidence:
+        report = standing.settling[0]
+        observation = engine.observation(report.observation)
+        prompts[standing.id] = resolve_command(standing, report, observation.source)
+    appraisal = _appraise(engine, result, now, current, as_of) if appraise else None
+    return Status(as_of, result, now, change, prompts, dict(engine.unknown), appraisal)
+
+
+def _appraise(
+    engine: Engine,
+    result: Board,
+    now: Assessment,
+    current: dict[str, Resolution],
+    as_of: dt.date,
+) -> Appraisal:
+    evidence = engine.evidence(as_of)
+    ids = {report.id for chain in evidence for event in chain.events for report in event}
+    applying = {sid: r for sid, r in current.items() if r.resolved_on <= as_of}
+    return appraise(
+        engine.definitions,
+        result.questions,
+        result.standings,
+        evidence,
+        engine.load_observations(ids),
+        {sid: r.log_ratio for sid, r in now.results.items()},
+        engine.variance(as_of),
+        applying,
+        as_of.toordinal() - EPOCH,
+    )
+
+
+def _rounded(span: tuple[float, float] | None) -> list[float] | None:
+    return None if span is None else [round(span[0], 6), round(span[1], 6)]
 
 
 @dataclass(frozen=True)
-class Call:
-    """The favoured scenario, the runner-up, the margin, and what would change the call."""
+class Why:
+    """A scenario's explanation together with its state and question at the same date."""
 
+    explanation: Explanation
     status: Status
-    changers: list[CallChanger]
 
     @property
-    def runner_up(self) -> StatusRow | None:
-        """The second most likely scenario, if there is one."""
-        return self.status.rows[1] if len(self.status.rows) > 1 else None
+    def standing(self) -> Standing:
+        """The scenario's state and shown probability."""
+        return self.status.board.standings[self.explanation.result.id]
 
     @property
-    def margin(self) -> float:
-        """The favoured scenario's lead over the runner-up, in probability."""
-        second = self.runner_up
-        return self.status.favoured.probability - (second.probability if second else 0.0)
+    def moving(self) -> list[Contribution]:
+        """Contributions that still move the scenario (at least 0.05 percentage points)."""
+        return [c for c in self.explanation.contributions if abs(c.points) >= MOVES]
 
-    def sentence(self) -> str:
-        """One plain sentence a manager can read."""
-        top = self.status.favoured
-        text = (
-            f"As of {self.status.as_of.day} {self.status.as_of:%B %Y}, the favoured scenario is "
-            f'"{top.title}" at {top.probability:.0%} ({top.estimative})'
-        )
-        second = self.runner_up
-        if second is None:
-            return text + "."
-        return (
-            text + f', ahead of "{second.title}" at {second.probability:.0%} '
-            f"by {100 * self.margin:.0f} percentage points."
-        )
+    @property
+    def stale(self) -> int:
+        """Contributions that no longer move it visibly (aged, or drowned by the cap)."""
+        return len(self.explanation.contributions) - len(self.moving)
 
-    def what_would_change(self) -> list[str]:
-        """One line per unseen indicator that would most narrow or flip the margin."""
-        top = self.status.favoured
-        lines = []
-        for changer in self.changers:
-            seen = "looked for and not found" if changer.absent else "observed"
-            if changer.favoured != top.id:
-                effect = f"would flip the call to {changer.favoured}"
-            else:
-                effect = f"would narrow the lead to {100 * changer.margin:.0f} pp"
-            lines.append(f"{changer.indicator.title} ({changer.indicator.id}), if {seen}: {effect}")
-        return lines
 
-    def as_json(self) -> dict[str, object]:
-        """The `favoured --json` document."""
-        second = self.runner_up
-        return {
-            "as_of": self.status.as_of.isoformat(),
-            "sentence": self.sentence(),
-            "favoured": self.status.favoured.as_json(),
-            "runner_up": second.as_json() if second else None,
-            "margin": round(self.margin, 6),
-            "would_change_the_call": [
-                {
-                    "indicator": c.indicator.id,
-                    "title": c.indicator.title,
-                    "if": "absent" if c.absent else "observed",
-                    "favoured_after": c.favoured,
-                    "margin_after": round(c.margin, 6),
-                }
-                for c in self.changers
-            ],
+MOVES = 0.0005  # below half a tenth of a point a report no longer visibly moves a scenario
+
+
+def explain(
+    engine: Engine,
+    scenario_id: str,
+    as_of: dt.date,
+    yardstick: str,
+    resolutions: Sequence[Resolution] = (),
+) -> Why:
+    """Why a scenario stands where it does at as_of, with its state and time frame."""
+    return Why(engine.explain(scenario_id, as_of), status(engine, as_of, yardstick, resolutions, 0))
+
+
+@dataclass(frozen=True)
+class PathPoint:
+    """Every scenario's shown probability and state at one date of a path."""
+
+    as_of: dt.date
+    probabilities: dict[str, float | None]  # outcomes once resolved (None: void)
+    forecasts: dict[str, float]  # the engine's replayed forecast, for scoring
+    states: dict[str, str]
+    intervals: dict[str, tuple[float, float] | None]  # 80% intervals of the shown values
+
+    def probability(self, scenario_id: str) -> float | None:
+        """The shown probability of one scenario."""
+        return self.probabilities[scenario_id]
+
+
+def path(
+    engine: Engine, dates: Sequence[dt.date], resolutions: Sequence[Resolution] = ()
+) -> list[PathPoint]:
+    """Each scenario's shown probability and state at each date (ascending): the forecast
+    while open, the outcome from its resolution date on."""
+    definitions = engine.definitions
+    scenarios = list(definitions.scenarios.values())
+    out = []
+    for assessment in engine.path(dates, spread=True):
+        day = assessment.as_of
+        settled = current_resolutions(resolutions, day)
+        forecasts = _forecasts(assessment)
+        shown = outcome_probabilities(scenarios, forecasts, settled)
+        states = {s.id: state_at(s, settled.get(s.id), day) for s in scenarios}
+        standings = {
+            s.id: Standing(s, states[s.id], forecasts[s.id], shown[s.id], "", settled.get(s.id))
+            for s in scenarios
         }
+        totals = {sid: r.log_ratio for sid, r in assessment.results.items()}
+        spans = intervals(standings, totals, assessment.variance or {}, definitions)
+        out.append(PathPoint(day, shown, forecasts, states, spans))
+    return out
 
 
-def favoured(engine: Engine, as_of: dt.date, yardstick: str, limit: int = 3) -> Call:
-    """The favoured call at as_of and the signposts that would most change it."""
-    return Call(status(engine, as_of, yardstick), engine.call_changers(as_of, limit))
+def _forecasts(assessment: Assessment) -> dict[str, float]:
+    return {sid: r.probability for sid, r in assessment.results.items()}
 
 
 def month_end(day: dt.date) -> dt.date:

@@ -19,12 +19,12 @@ from foresight.errors import (
 )
 
 if TYPE_CHECKING:
-    from foresight.engine import Assessment, Engine
+    from foresight.engine import Engine
     from foresight.loader import Definitions
     from foresight.models import WorkspaceConfig
     from foresight.report.render import Written
     from foresight.store import Store
-    from foresight.summary import Call, Status
+    from foresight.summary import PathPoint, Status, Why
 
 CONFIG_FILE = "foresight.yaml"
 SKELETON = Path(__file__).parent / "skeleton"
@@ -155,12 +155,11 @@ class Workspace:
         *,
         known_on: dt.date | None = None,
         audience: str | None = None,
-        explain: bool = False,
     ) -> Engine:
         """An engine over the definitions and the log (only what audience may see).
 
-        The store hands over compact rows, filtered and scored in SQL; with explain, the
-        engine may also load the full observations its explanations show."""
+        The store hands over compact rows, filtered and scored in SQL; the engine loads
+        the full observations its explanations show when it needs them."""
         from foresight import scales
         from foresight.engine import Engine
 
@@ -170,28 +169,43 @@ class Workspace:
             limit = scales.tlp_rank(audience)
             tlps = [level for level in scales.TLP_LEVELS if scales.tlp_rank(level) <= limit]
         rows = self.store.scored_rows(known_on=known_on, tlps=tlps)
-        load = self.store.observations_by_id if explain else None
-        return Engine.from_scored_rows(definitions, rows, load)
+        return Engine.from_scored_rows(definitions, rows, self.store.observations_by_id)
 
-    def status(self, as_of: dt.date | None = None) -> Status:
-        """Every scenario's probability, phrase, 30-day change and resolution at as_of."""
+    def status(
+        self, as_of: dt.date | None = None, limit: int = 3, audience: str | None = None
+    ) -> Status:
+        """Every scenario's state and probability and every question's call at as_of, with
+        up to limit signposts that would change each open call (0: none)."""
         from foresight.summary import status
+
+        engine = self.engine(audience=audience)  # definitions before the store opens
+        resolutions = self.store.resolutions(include_retracted=False)
+        day = as_of or dt.date.today()
+        return status(engine, day, self.config.yardstick, resolutions, limit)
+
+    def favoured(
+        self, as_of: dt.date | None = None, limit: int = 3, audience: str | None = None
+    ) -> Status:
+        """The calls of the open questions and what would change each (status with changers)."""
+        return self.status(as_of, limit, audience)
+
+    def explain(self, scenario_id: str, as_of: dt.date | None = None) -> Why:
+        """Why a scenario stands where it does: prior, evidence, signposts, state."""
+        from foresight.summary import explain
 
         engine = self.engine()
         resolutions = self.store.resolutions(include_retracted=False)
         day = as_of or dt.date.today()
-        return status(engine, day, self.config.yardstick, resolutions)
+        return explain(engine, scenario_id, day, self.config.yardstick, resolutions)
 
-    def favoured(self, as_of: dt.date | None = None, limit: int = 3) -> Call:
-        """The favoured scenario, the runner-up, the margin and what would change the call."""
-        from foresight.summary import favoured
+    def history(self, dates: list[dt.date], audience: str | None = None) -> list[PathPoint]:
+        """Every scenario's shown probability, state and interval at each date (ascending),
+        computed only from what audience may see when it is given."""
+        from foresight.summary import path
 
-        day = as_of or dt.date.today()
-        return favoured(self.engine(), day, self.config.yardstick, limit)
-
-    def history(self, dates: list[dt.date]) -> list[Assessment]:
-        """Every scenario's probability at each date (ascending)."""
-        return self.engine().path(dates)
+        engine = self.engine(audience=audience)
+        resolutions = self.store.resolutions(include_retracted=False)
+        return path(engine, dates, resolutions)
 
     def brief(self, month: dt.date, **options: Any) -> Written:
         """Write the month's brief; options as foresight.report.write_brief takes them."""

@@ -20,6 +20,8 @@ from foresight.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from foresight.questions import Question, Standing
+    from foresight.summary import PathPoint, Status
     from foresight.workspace import Workspace
 
 
@@ -36,75 +38,179 @@ def _scenario_id(workspace: Workspace, scenario_id: str) -> str:
     return scenario_id
 
 
+def _shown(standing: Standing) -> str:
+    if standing.probability is None or standing.resolution is not None:
+        return standing.shown
+    return percent(standing.probability)
+
+
+def _echo_notes(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(line)
+
+
+audience_option = click.option(
+    "--audience",
+    help="Count only observations this TLP audience may see, as a brief for it does "
+    "(default: every observation).",
+)
+
+
 @click.command()
 @as_of_option
+@audience_option
 @json_option
 @click.pass_context
-def status(ctx: click.Context, as_of: dt.date | None, as_json: bool) -> None:
-    """Show every scenario's probability, estimative phrase, 30-day change and prior.
+def status(ctx: click.Context, as_of: dt.date | None, audience: str | None, as_json: bool) -> None:
+    """Show every scenario's state, probability and time frame, question by question.
+
+    A scenario outside an exclusive group is a yes/no question (will it happen by its
+    horizon?); a group is one question whose answers are its scenarios plus "none of
+    these". Resolved scenarios show their outcome.
 
     \b
     Example:
       foresight status
       foresight status --as-of 2021-09-30 --json
     """
+    from foresight.questions import NONE_OF_THESE, time_frame
+
     day = as_of or dt.date.today()
     with working("Weighing the evidence…"):
-        result = open_workspace(ctx).status(day)
+        result = open_workspace(ctx).status(day, limit=0, audience=_audience(audience))
     if as_json:
         print_json(result.as_json())
         return
+    rows = []
+    for question in result.questions:
+        confidence = result.confidence(question.id)
+        for member in question.members:
+            rows.append(
+                (
+                    member.id,
+                    member.state.replace("-", " "),
+                    _shown(member),
+                    _span(result.interval(member.id)),
+                    confidence.level if confidence else "",
+                    member.estimative if member.resolution is None else "",
+                    member.time_frame.removeprefix("by "),
+                    signed_points(result.change_30d[member.id])
+                    if member.id in result.change_30d
+                    else "",
+                )
+            )
+        if question.kind == "group":
+            rest = next(a for a in question.answers if a.id is None)
+            span = result.appraisal.interval_of(question, None) if result.appraisal else None
+            rows.append(
+                (
+                    f"  {NONE_OF_THESE}",
+                    "",
+                    percent(rest.probability),
+                    _span(span),
+                    "",
+                    rest.estimative,
+                    time_frame(question.horizon).removeprefix("by "),
+                    "",
+                )
+            )
     print_table(
-        f"Scenarios as of {day}",
-        ["scenario", "title", "probability", "estimative", "30 days", "prior"],
-        [
-            (
-                r.id,
-                r.title,
-                percent(r.probability),
-                r.estimative,
-                signed_points(r.change_30d),
-                percent(r.prior),
-            )
-            for r in result.rows
-        ],
-        justify=["left", "left", "right", "left", "right", "right"],
+        f"Scenarios as of {day}, question by question",
+        ["scenario", "state", "now", "80% range", "confidence", "estimative", "by", "30 days"],
+        rows,
+        justify=["left", "left", "right", "right", "left", "left", "left", "right"],
     )
-    for r in result.rows:
-        if r.resolution is not None:
-            click.echo(f"Resolved: {r.id} {r.resolution.outcome} on {r.resolution.resolved_on}.")
-        elif r.awaiting_resolution:
-            click.echo(
-                f"Awaiting resolution: {r.id} is past its horizon; record how it turned out "
-                f"with 'foresight resolve {r.id} --outcome … --on … --source …'."
-            )
+    for question in result.questions:
+        _echo_confidence(result, question, "")
+    _echo_notes(result.notes())
+
+
+def _span(span: tuple[float, float] | None) -> str:
+    from foresight.questions import percent as whole
+
+    return "" if span is None else f"{whole(span[0])}–{whole(span[1])}"
+
+
+def _echo_confidence(result: Status, question: Question, indent: str) -> None:
+    """Confidence in a question's call, kept apart from its likelihood (ICD 203)."""
+    confidence = result.confidence(question.id)
+    if confidence is None:
+        return
+    name = question.id
+    click.echo(f"{indent}Confidence in the call on {name}: {confidence.sentence}.")
+    robust = confidence.robustness
+    if robust.depends_most_on:
+        click.echo(f"{indent}  It depends most on the reports of “{robust.depends_most_on}”.")
+
+
+def _audience(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from foresight import scales
+
+    try:
+        return scales.normalise_tlp(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--audience") from None
 
 
 @click.command()
 @as_of_option
-@click.option("--limit", default=3, show_default=True, help="How many signposts to list.")
+@click.option("--limit", default=3, show_default=True, help="Signposts to list per question.")
+@audience_option
 @json_option
 @click.pass_context
-def favoured(ctx: click.Context, as_of: dt.date | None, limit: int, as_json: bool) -> None:
-    """Say which scenario is favoured, by how much, and what would change the call.
+def favoured(
+    ctx: click.Context, as_of: dt.date | None, limit: int, audience: str | None, as_json: bool
+) -> None:
+    """Answer each open question: its call, time frame, and what would change it.
+
+    Open questions are listed most confident call first. Scenarios past their horizon
+    or resolved are not called; they are listed with how to resolve them.
 
     \b
     Example:
       foresight favoured
+      foresight favoured --as-of 2021-11-30 --json
     """
+    from foresight.questions import long_date
+
+    day = as_of or dt.date.today()
     with working("Weighing the evidence…"):
-        call = open_workspace(ctx).favoured(as_of or dt.date.today(), limit)
+        result = open_workspace(ctx).favoured(day, limit, audience=_audience(audience))
+    open_questions = result.board.open_questions
     if as_json:
-        print_json(call.as_json())
+        print_json(
+            {
+                "as_of": day.isoformat(),
+                "audience": _audience(audience),
+                "questions": [q.as_json() for q in open_questions],
+                "awaiting_resolution": [result.scenario_json(s) for s in result.awaiting],
+                "resolved": [result.scenario_json(s) for s in result.resolved],
+                "incoherent": [i.as_json() for i in result.board.incoherences],
+                "notes": result.notes(),
+            }
+        )
         return
-    click.echo(call.sentence())
-    lines = call.what_would_change()
-    if lines:
-        click.echo("What would change the call:")
-        for line in lines:
-            click.echo(f"  - {line}")
+    if not open_questions:
+        click.echo(f"No question is open as of {long_date(day)}.")
     else:
-        click.echo("No unseen signpost would narrow the lead.")
+        click.echo(f"Open questions as of {long_date(day)}, most confident call first:")
+    for number, question in enumerate(open_questions, 1):
+        click.echo(f"{number}. {question.text}")
+        click.echo(f"   {question.sentence()}")
+        leader = question.leader
+        span = result.appraisal.interval_of(question, leader.id) if result.appraisal else None
+        if span is not None:
+            click.echo(f"   80% interval for “{leader.title}”: {_span(span)}.")
+        _echo_confidence(result, question, "   ")
+        if question.changes:
+            click.echo("   What would change the call:")
+            for change in question.changes:
+                click.echo(f"     - {change.sentence()}")
+        else:
+            click.echo("   No unseen signpost would change this call.")
+    _echo_notes(result.notes())
 
 
 @click.command()
@@ -127,26 +233,26 @@ def explain(
     Example:
       foresight explain renewed-civil-war --as-of 2021-11-30
     """
-    from foresight import scales
+    from foresight.questions import long_date
 
     workspace = open_workspace(ctx)
     sid = _scenario_id(workspace, scenario_id)
     day = as_of or dt.date.today()
-    yardstick = workspace.config.yardstick
     with working("Weighing the evidence…"):
-        explanation = workspace.engine(explain=True).explain(sid, day)
-    result = explanation.result
-    contributions = explanation.contributions[: limit or None]
+        why = workspace.explain(sid, day)
+    explanation, standing, result = why.explanation, why.standing, why.explanation.result
+    moving = why.moving
+    contributions = moving[: limit or None]
+    overdue = [o for o in explanation.overdue if o.indicator.expected_by]
     if as_json:
-        print_json(
+        document = why.status.scenario_json(standing)
+        question = next(q for q in why.status.questions if sid in (m.id for m in q.members))
+        document.update(
             {
+                "call": why.status.question_json(question),
                 "as_of": day.isoformat(),
                 "scenario": sid,
-                "title": result.scenario.title,
-                "prior": result.prior,
-                "probability": round(result.probability, 6),
-                "estimative": scales.estimative(result.probability, yardstick),
-                "log_ratio": round(result.log_ratio, 6),
+                "log_ratio": round(_zero(result.log_ratio), 6),
                 "contributions": [
                     {
                         "observation": c.observation.id,
@@ -159,11 +265,12 @@ def explain(
                         "trust": round(c.trust, 6),
                         "decay": round(c.decay, 6),
                         "rank": c.rank,
-                        "log_odds": round(c.log_odds, 6),
-                        "points": round(100 * c.points, 4),
+                        "log_odds": round(_zero(c.log_odds), 6),
+                        "points": round(_zero(100 * c.points), 4),
                     }
                     for c in contributions
                 ],
+                "no_longer_moving": why.stale,
                 "repeats": explanation.repeats,
                 "signposts": [
                     {
@@ -174,24 +281,46 @@ def explain(
                         "probability_if_seen": round(s.probability_if_seen, 6),
                     }
                     for s in explanation.signposts
-                ],
+                ]
+                if standing.state == "open"
+                else [],
                 "overdue": [
-                    {"indicator": i.id, "title": i.title, "expected_by": i.expected_by.isoformat()}
-                    for i in explanation.overdue
-                    if i.expected_by
+                    {
+                        "indicator": o.indicator.id,
+                        "title": o.indicator.title,
+                        "expected_by": o.indicator.expected_by.isoformat(),  # type: ignore[union-attr]
+                        "absence_logged": o.absence_logged,
+                    }
+                    for o in overdue
                 ],
             }
         )
+        print_json(document)
         return
-    phrase = scales.estimative(result.probability, yardstick)
-    click.echo(f"{result.scenario.title} ({sid}) as of {day}")
+    scenario = result.scenario
+    click.echo(f"{scenario.title} ({sid}) as of {long_date(day)}")
     click.echo(
-        f"  Prior {percent(result.prior)} set on {result.scenario.prior_set_on}: "
-        f"{result.scenario.prior_rationale}"
+        f"  Question: will it happen {standing.time_frame}?"
+        if not scenario.group
+        else f"  An answer of the question '{scenario.group}' (exclusive group), "
+        f"{standing.time_frame}."
     )
+    click.echo(f"  State: {standing.state.replace('-', ' ')}")
     click.echo(
-        f"  Now {percent(result.probability)} ({phrase}); evidence log-odds {result.log_ratio:+.3f}"
+        f"  Prior {percent(result.prior)} set on {long_date(scenario.prior_set_on)}: "
+        f"{scenario.prior_rationale}"
     )
+    if standing.resolution is not None:
+        click.echo(
+            f"  Resolved: {standing.shown} on {long_date(standing.resolution.resolved_on)}; "
+            f"the evidence alone gave {percent(standing.forecast)} "
+            f"(log-odds {_zero(result.log_ratio):+.3f})."
+        )
+    else:
+        click.echo(
+            f"  Now {percent(result.probability)} ({standing.estimative}) {standing.time_frame}; "
+            f"evidence log-odds {_zero(result.log_ratio):+.3f}"
+        )
     if contributions:
         print_table(
             "Observations that moved it (strongest first)",
@@ -205,8 +334,8 @@ def explain(
                     f"{c.observation.reliability}{c.observation.credibility}",
                     f"{c.trust:.2f}",
                     f"{c.decay:.2f}",
-                    f"{c.log_odds:+.3f}",
-                    f"{100 * c.points:+.1f}",
+                    f"{_zero(c.log_odds):+.3f}",
+                    f"{_zero(100 * c.points):+.1f}",
                 )
                 for c in contributions
             ],
@@ -214,12 +343,17 @@ def explain(
         )
     else:
         click.echo("  No observation moves it yet.")
-    hidden = len(explanation.contributions) - len(contributions)
+    hidden = len(moving) - len(contributions)
     if hidden:
         click.echo(f"  … and {hidden} more (--limit 0 shows all).")
+    if why.stale:
+        click.echo(
+            f"  {why.stale} older report(s) no longer move it (aged away or outweighed); "
+            "they are left out."
+        )
     if explanation.repeats:
         click.echo(f"  {explanation.repeats} further report(s) repeat events already counted.")
-    if explanation.signposts:
+    if standing.state == "open" and explanation.signposts:
         print_table(
             "Signposts not yet seen (strongest first)",
             ["indicator", "if", "ratio", "would give"],
@@ -233,12 +367,32 @@ def explain(
                 for s in explanation.signposts[:10]
             ],
         )
-    for indicator in explanation.overdue:
-        click.echo(
-            f"  Overdue: {indicator.id} was expected by {indicator.expected_by} and has not "
-            "been observed. Absence of evidence is not counted; if it was looked for, log it "
-            f"with 'foresight observe {indicator.id} --absent …'."
-        )
+    span = why.status.interval(sid)
+    if span is not None and standing.resolution is None:
+        click.echo(f"  80% interval: {_span(span)}.")
+    question = next(q for q in why.status.questions if sid in (m.id for m in q.members))
+    _echo_confidence(why.status, question, "  ")
+    for line in why.status.notes(sid):
+        click.echo(f"  {line}")
+    for item in overdue:
+        indicator = item.indicator
+        if item.absence_logged:
+            click.echo(
+                f"  Overdue: {indicator.id} was expected by {indicator.expected_by}; it has "
+                "been looked for and logged as absent, which counts (and ages). Log it again "
+                "only when it is looked for again."
+            )
+        else:
+            click.echo(
+                f"  Overdue: {indicator.id} was expected by {indicator.expected_by} and has "
+                "not been observed. Absence of evidence is not counted; if it was looked for, "
+                f"log it with 'foresight observe {indicator.id} --absent …'."
+            )
+
+
+def _zero(value: float) -> float:
+    """Show a zero as zero, never as -0.0."""
+    return 0.0 if abs(value) < 5e-7 else value
 
 
 @click.command()
@@ -267,44 +421,96 @@ def history(
       foresight history renewed-civil-war --from 2021-01-01 --step week
       foresight history --all --json
     """
-    from foresight.summary import steps
+    from foresight.questions import percent as whole
+    from foresight.questions import time_frame
 
     if bool(scenario_id) == all_:
         raise click.UsageError("give one SCENARIO or --all")
     workspace = open_workspace(ctx)
     scenarios = workspace.definitions.scenarios
     ids = list(scenarios) if all_ else [_scenario_id(workspace, scenario_id or "")]
-    with working("Reading the log…"):
-        engine = workspace.engine()
     end = end or dt.date.today()
     if start is None:
-        first = engine.first_date
-        start = min(s.prior_set_on for s in scenarios.values())
-        start = min(start, first) if first else start
+        start = min(scenarios[sid].prior_set_on for sid in ids)
     if start > end:
         raise click.UsageError(f"--from {start} is after --to {end}")
+    from foresight.summary import steps
+
     with working("Replaying the evidence…"):
-        path = engine.path(steps(start, end, step))
+        points = workspace.history(steps(start, end, step))
+    resolutions = {r.scenario: r for r in workspace.store.resolutions(include_retracted=False)}
     if as_json:
+        with working("Appraising the calls…"):
+            final = workspace.status(end, limit=0)
+        confidence = {
+            q.id: final.question_json(q)["confidence"]
+            for q in final.questions
+            if any(m.id in ids for m in q.members)
+        }
         print_json(
             {
                 "step": step,
+                "confidence_as_of": end.isoformat(),
+                "confidence": confidence,
                 "from": start.isoformat(),
                 "to": end.isoformat(),
-                "scenarios": ids,
+                "scenarios": [
+                    {
+                        "id": sid,
+                        "title": scenarios[sid].title,
+                        "horizon": scenarios[sid].horizon.isoformat(),
+                        "time_frame": time_frame(scenarios[sid].horizon),
+                        "resolution": None
+                        if sid not in resolutions
+                        else {
+                            "outcome": resolutions[sid].outcome,
+                            "resolved_on": resolutions[sid].resolved_on.isoformat(),
+                        },
+                    }
+                    for sid in ids
+                ],
                 "points": [
                     {
-                        "date": a.as_of.isoformat(),
-                        "probabilities": {sid: round(a.probability(sid), 6) for sid in ids},
+                        "date": p.as_of.isoformat(),
+                        "probabilities": {
+                            sid: None
+                            if p.probabilities[sid] is None
+                            else round(p.probabilities[sid], 6)  # type: ignore[arg-type]
+                            for sid in ids
+                        },
+                        "forecasts": {sid: round(p.forecasts[sid], 6) for sid in ids},
+                        "intervals": {
+                            sid: None
+                            if p.intervals[sid] is None
+                            else [round(v, 6) for v in p.intervals[sid]]  # type: ignore[union-attr]
+                            for sid in ids
+                        },
+                        "states": {sid: p.states[sid] for sid in ids},
                     }
-                    for a in path
+                    for p in points
                 ],
             }
         )
         return
+
+    def cell(point: PathPoint, sid: str) -> str:
+        state = point.states[sid]
+        if state == "resolved":
+            return resolutions[sid].outcome.replace("-", " ")
+        mark = {"awaiting-resolution": " †", "not-yet-open": " ·"}.get(state, "")
+        return whole(point.probabilities[sid] or 0.0) + mark
+
     print_table(
         f"Probability by {step}",
         ["date", *ids],
-        [(a.as_of, *(percent(a.probability(sid)) for sid in ids)) for a in path],
+        [(p.as_of, *(cell(p, sid) for sid in ids)) for p in points],
         justify=["left", *(["right"] * len(ids))],
     )
+    for sid in ids:
+        scenario = scenarios[sid]
+        line = f"{sid}: horizon {scenario.horizon}"
+        if sid in resolutions:
+            r = resolutions[sid]
+            line += f"; resolved {r.outcome.replace('-', ' ')} on {r.resolved_on}"
+        click.echo(line)
+    click.echo("† past the horizon, awaiting resolution; · before the prior was set.")

@@ -26,10 +26,12 @@ from foresight import scales, scoring
 from foresight.engine import Contribution, Engine, Explanation
 from foresight.errors import ReportError
 from foresight.loader import Definitions
+from foresight.questions import OPEN, Board, Question, Standing, time_frame
+from foresight.questions import Change as CallChange
 from foresight.records import Observation, Resolution
 from foresight.report.snapshot import Change, Snapshot, definitions_snapshot, diff
 from foresight.store import LogSummary, summarise
-from foresight.summary import Call, favoured, month_end
+from foresight.summary import Status, month_end, status
 
 # Okabe & Ito (2008) colour-blind-safe palette, blue first; yellow last because it is
 # the hardest to see on white. Beyond eight scenarios the colours repeat with dashes.
@@ -105,6 +107,21 @@ class ScenarioRow:
     estimative: str
     previous: float
     prior: float
+    state: str = OPEN  # see foresight.questions.STATES
+    horizon: dt.date = dt.date.max
+    outcome: str | None = None  # the resolution's outcome once resolved
+
+    @property
+    def time_frame(self) -> str:
+        """'by 31 December 2025'."""
+        return time_frame(self.horizon)
+
+    @property
+    def state_words(self) -> str:
+        """The state as a reader reads it: 'open', 'resolved: happened'."""
+        if self.outcome is not None:
+            return "resolved: " + self.outcome.replace("-", " ")
+        return self.state.replace("-", " ")
 
     @property
     def change(self) -> float:
@@ -401,9 +418,10 @@ class Brief:
     workspace: str
     audience: Marking
     marking: Marking
-    favoured_sentence: str
+    judgements: list[str]  # one per open question: its call with its time frame
     mover_sentence: str
-    changer_sentence: str | None
+    changer_sentences: list[str]  # what would most change each open question's call
+    settled: list[str]  # resolved and awaiting scenarios, settling evidence, broken links
     headline: str
     rows: list[ScenarioRow]
     groups: list[GroupNote]
@@ -565,30 +583,23 @@ def compose_brief(
     ticks = [month_end(add_months(first, -k)) for k in range(CHART_MONTHS, -1, -1)]
     dates = sorted({*ticks, *(c.observation.observed_on for _, c in key_points)})
     path = dict(zip(dates, engine.path(dates), strict=True))
-    now, before = path[end], path[previous_end]
-
-    rows = [
-        ScenarioRow(
-            r.id,
-            r.scenario.title,
-            r.scenario.summary,
-            r.scenario.group,
-            *styles[r.id],
-            r.probability,
-            scales.estimative(r.probability, yardstick),
-            before.probability(r.id),
-            r.prior,
-        )
-        for r in now.ranked()
-    ]
+    now = path[end]
+    result = status(engine, end, yardstick, resolutions, 1)
+    before = status(engine, previous_end, yardstick, resolutions, 0).board
+    rows = [_row(m, before, styles[m.id]) for q in result.questions for m in q.members]
     by_id = {row.id: row for row in rows}
     sections = [_section(row, monthly[row.id], explanations[row.id], definitions) for row in rows]
-    call = favoured(engine, end, yardstick)
-    favoured_sentence = _favoured(call, end)
     mover, mover_sentence = _mover(rows, monthly, definitions, previous_end, first)
-    changer_sentence = _changer(call, definitions)
-    top = rows[0]
-    headline = f"{top.title} favoured at {_pct(top.probability)} ({top.estimative})"
+    judgements = [_judgement(q, result) for q in result.board.open_questions] or [
+        f"No question is open as of {long_date(end)}."
+    ]
+    changer_sentences = [
+        f"What would most change the call on “{q.leader.title if q.kind == 'yes-no' else q.id}”: "
+        f"{_change_words(q.changes[0])}."
+        for q in result.board.open_questions
+        if q.changes
+    ]
+    headline = _headline(result)
     if mover is not None:
         headline += f"; biggest mover {mover.title} {_points(mover.change)}"
 
@@ -625,9 +636,10 @@ def compose_brief(
         workspace=workspace,
         audience=Marking(audience_level),
         marking=marking,
-        favoured_sentence=favoured_sentence,
+        judgements=judgements,
         mover_sentence=mover_sentence,
-        changer_sentence=changer_sentence,
+        changer_sentences=changer_sentences,
+        settled=result.notes(),
         headline=headline,
         rows=rows,
         groups=_groups(rows),
@@ -681,11 +693,17 @@ def _section(
     definitions: Definitions,
 ) -> ScenarioSection:
     movements = [_movement(c, definitions) for c in contributions[:MOVEMENTS_SHOWN]]
+    if row.state != OPEN:  # settled or awaiting: nothing left to watch for
+        return ScenarioSection(row, movements, max(0, len(contributions) - MOVEMENTS_SHOWN), [], [])
     signposts = [
         Watch(s.indicator.id, s.indicator.title, s.absent, s.ratio, s.probability_if_seen)
         for s in explanation.signposts[:SIGNPOSTS_SHOWN]
     ]
-    overdue = [Overdue(i.id, i.title, i.expected_by) for i in explanation.overdue if i.expected_by]
+    overdue = [
+        Overdue(o.indicator.id, o.indicator.title, o.indicator.expected_by)
+        for o in explanation.overdue
+        if o.indicator.expected_by and not o.absence_logged
+    ]
     return ScenarioSection(
         row, movements, max(0, len(contributions) - MOVEMENTS_SHOWN), signposts, overdue
     )
@@ -728,33 +746,63 @@ def _mover(
     )
 
 
-def _favoured(call: Call, end: dt.date) -> str:
-    top = call.status.favoured
+def _row(standing: Standing, before: Board, style: tuple[str, str]) -> ScenarioRow:
+    """A scenario's line: its shown probability (the outcome once resolved), state and time
+    frame, against the previous month's end."""
+    scenario = standing.scenario
+    earlier = before.standings[scenario.id]
+    probability = standing.forecast if standing.probability is None else standing.probability
+    previous = earlier.forecast if earlier.probability is None else earlier.probability
+    return ScenarioRow(
+        scenario.id,
+        scenario.title,
+        scenario.summary,
+        scenario.group,
+        *style,
+        probability,
+        standing.estimative,
+        previous,
+        scenario.prior,
+        standing.state,
+        scenario.horizon,
+        standing.resolution.outcome if standing.resolution else None,
+    )
+
+
+def _judgement(question: Question, result: Status) -> str:
+    """A key judgement: the call with its time frame, then, kept apart, its confidence."""
     text = (
-        f"As of {long_date(end)}, the favoured scenario is \u201c{top.title}\u201d at "
-        f"{_pct(top.probability)} ({top.estimative})"
+        question.sentence()
+        if question.kind == "yes-no"
+        else f"{question.text} {question.sentence()}"
     )
-    second = call.runner_up
-    if second is None:
-        return text + "."
+    confidence = result.confidence(question.id)
+    if confidence is not None:
+        text += f" Confidence: {confidence.level} ({'; '.join(confidence.reasons)})."
+    return text
+
+
+def _headline(result: Status) -> str:
+    """The index's one line: the most confident open call, with its time frame."""
+    questions = result.board.open_questions
+    if not questions:
+        return "no open question"
+    top = questions[0]
+    answer = top.leader
+    if top.kind == "yes-no":
+        return (
+            f"{answer.title}: {_pct(answer.probability)} ({answer.estimative}) "
+            f"{time_frame(top.horizon)}"
+        )
     return (
-        text + f", ahead of \u201c{second.title}\u201d at {_pct(second.probability)} by "
-        f"{100 * call.margin:.0f} percentage points."
+        f"{top.id}: {answer.title} leads at {_pct(answer.probability)} "
+        f"({answer.estimative}) {time_frame(top.horizon)}"
     )
 
 
-def _changer(call: Call, definitions: Definitions) -> str | None:
-    if not call.changers:
-        return None
-    changer = call.changers[0]
-    titles = {s.id: s.title for s in definitions.scenarios.values()}
-    seen = "found absent when looked for" if changer.absent else "observed"
-    if changer.favoured != call.status.favoured.id:
-        effect = f"would make \u201c{titles[changer.favoured]}\u201d the favoured scenario"
-    else:
-        effect = f"would narrow the lead to {100 * changer.margin:.0f} percentage points"
-    title = changer.indicator.title
-    return f"What would most change the call: \u201c{title}\u201d, if {seen}, {effect}."
+def _change_words(change: CallChange) -> str:
+    seen = "found absent when looked for" if change.absent else "observed"
+    return f"“{change.indicator.title}”, if {seen}, {change.effect}"
 
 
 def _groups(rows: list[ScenarioRow]) -> list[GroupNote]:
@@ -764,7 +812,7 @@ def _groups(rows: list[ScenarioRow]) -> list[GroupNote]:
             groups.setdefault(row.group, []).append(row)
     notes = []
     for gid, members in sorted(groups.items()):
-        remainder = max(0.0, 1.0 - sum(r.probability for r in members))
+        remainder = max(0.0, 1.0 - sum(r.probability for r in members if r.outcome != "void"))
         notes.append(GroupNote(gid, [r.title for r in members], remainder))
     return notes
 

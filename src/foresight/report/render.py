@@ -286,7 +286,7 @@ def write_brief(
     # the provenance is counted by the database: the log is never held in memory.
     brief = compose_brief(
         definitions,
-        workspace.engine(audience=level, explain=True),
+        workspace.engine(audience=level),
         store.summary(
             since=first,
             until=month_end(first),
