@@ -247,7 +247,8 @@ def test_markdown_tables_survive_pipes_and_newlines(ws: Path, db: Path, tmp_path
     assert brief(ws, db, out, "--month", "2021-11").exit_code == 0
     md = (out / "2021-11.md").read_text(encoding="utf-8")
     row = next(line for line in md.splitlines() if "Signed in the capital" in line)
-    assert f"Signed in the capital {SCRIPT} \\| second line third line |" in row
+    escaped = "\\<script\\>alert(1)\\</script\\>"
+    assert f"Signed in the capital {escaped} \\| second line third line |" in row
     assert row.startswith("| 2021-11-05 |")
 
 
@@ -360,7 +361,10 @@ def test_a_past_month_ignores_later_evidence(ws: Path, db: Path, tmp_path: Path)
     md = (out / "2021-10.md").read_text(encoding="utf-8")
     assert "as of 31 October 2021" in md
     assert "Signed in the capital" not in md
-    assert "Not used: 3 observation(s) dated after 31 October 2021." in md
+    # The RED report dated in November is only counted among the withheld: a brief
+    # never tells its audience the dates of what it withholds.
+    assert "Not used: 2 observation(s) dated after 31 October 2021." in md
+    assert "1 withheld above TLP:AMBER" in md
 
 
 def test_index_lists_every_brief_newest_first(ws: Path, db: Path, tmp_path: Path) -> None:

@@ -115,8 +115,7 @@ def test_each_file_level_error_is_reported_with_file_and_line(
         (
             "prior_set_on: 2026-01-01",
             "prior_set_on: 2026-13-01",
-            "example-scenario.yaml:9: prior_set_on: '2026-13-01' is not a date (write dates as "
-            "YYYY-MM-DD, e.g. 2026-01-31)",
+            "example-scenario.yaml:9: prior_set_on: '2026-13-01' is not a date in the calendar",
         ),
         (
             "horizon: 2027-12-31",

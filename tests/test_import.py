@@ -246,12 +246,12 @@ BAD_FILES: list[tuple[str, str | bytes, list[str]]] = [
         "example-indicator,2021-09-17,A,B,2,yesterday,,,1\n"
         "example-indicator,2021-09-17,B,B,2,2021-09-18T10:00:00+00:00,,hoax,2\n"
         "example-indicator,2021-09-17,C,B,2,2021-09-18T10:00:00+00:00,2021-09-17T10:00:00,x,3\n"
-        "example-indicator,2021-09-17,D,B,2,2999-09-18T10:00:00+00:00,,,0\n",
+        "example-indicator,2021-09-17,D,B,2,2150-09-18T10:00:00+00:00,,,0\n",
         [
             "export-audit.csv:2: recorded_at: 'yesterday' is not a date and time",
             "export-audit.csv:3: retracted_at: is missing but the row names a retraction",
             "export-audit.csv:4: retracted_at: is before recorded_at",
-            "export-audit.csv:5: recorded_at: '2999-09-18T10:00:00+00:00' is in the future",
+            "export-audit.csv:5: recorded_at: '2150-09-18T10:00:00+00:00' is in the future",
             "export-audit.csv:5: id: '0' is not an observation id",
         ],
     ),

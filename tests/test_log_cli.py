@@ -112,11 +112,11 @@ def test_observe_unknown_indicator_suggests_and_writes_nothing(run: Run, db_url:
 
 
 def test_observe_reports_every_bad_value(run: Run) -> None:
-    options = "--date 2999-01-01 --reliability G --credibility 7 --strength 1.5 --tlp purple"
+    options = "--date 2150-01-01 --reliability G --credibility 7 --strength 1.5 --tlp purple"
     result = run("observe", "example-indicator", *shlex.split(options), "--source", " ")
     assert result.exit_code == 1
     for expected in (
-        "observed_on: 2999-01-01 is in the future",
+        "observed_on: 2150-01-01 is in the future",
         "source: is required but missing or empty",
         "reliability: 'G' is not a reliability grade",
         "credibility: '7' is not a credibility grade",

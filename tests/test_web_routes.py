@@ -217,7 +217,7 @@ def test_errors_show_next_to_their_fields_in_the_cli_words(
         "observe",
         "example-indicator",
         "--date",
-        "2999-01-01",
+        "2150-01-01",
         "--source",
         " ",
         "--reliability",
@@ -229,7 +229,7 @@ def test_errors_show_next_to_their_fields_in_the_cli_words(
     )
     assert result.exit_code == 1
     for words in (
-        "observed_on: 2999-01-01 is in the future (log an observation once it has been made)",
+        "observed_on: 2150-01-01 is in the future (log an observation once it has been made)",
         "source: is required but missing or empty (name the source of the report)",
         "strength: 'huge' is not a strength (write strong, moderate, weak or a number in (0, 1])",
     ):

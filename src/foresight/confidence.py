@@ -240,6 +240,7 @@ class _Setting:
         # such an event moves each scenario once (Engine._shared_exclusions)
         self.shared = {key for key, count in holders.items() if count > 1}
         self._full_base: dict[str, float] | None = None
+        self._by_scenario: dict[str, list[int]] | None = None
         self._cache: dict[str, dict[str, float]] = {}
         self._by_source: dict[str, dict[int, list[int]]] | None = None
         self._events: dict[int, list[tuple[float, float, float] | None]] = {}
@@ -436,9 +437,15 @@ class _Setting:
             def drop(reports: Reports) -> Reports:
                 return tuple(r for r in reports if self.observations[r.id].source != source)
 
-            self._cache[key] = self._full_delta(drop)
+            emptied = {
+                c
+                for c, chain in enumerate(self.evidence)
+                if all(not drop(tuple(reports)) for reports in chain.events)
+            }
+            self._cache[key] = self._exactly_none_left(self._full_delta(drop), emptied)
         if key not in self._cache:
             out: dict[str, float] = defaultdict(float)
+            emptied: set[int] = set()
             for c, positions in self.sources.get(source, {}).items():
                 chain = self.evidence[c]
                 changed = []
@@ -447,11 +454,33 @@ class _Setting:
                     weight = event_weight(kept, self.day, chain.rate)
                     if weight is not None:
                         changed.append(weight)
-                change = self._reweighed(c, set(positions), changed) - self.base[chain.key]
+                after = self._reweighed(c, set(positions), changed)
+                if after == 0.0:
+                    emptied.add(c)
                 for sid, log in chain.logs.items():
-                    out[sid] += change * log
-            self._cache[key] = out
+                    out[sid] += (after - self.base[chain.key]) * log
+            self._cache[key] = self._exactly_none_left(out, emptied)
         return self._cache[key]
+
+    def _exactly_none_left(self, delta: dict[str, float], emptied: set[int]) -> dict[str, float]:
+        """A scenario left with no evidence at all has exactly its prior, not a rounding
+        residue of it (which could sit on the wrong side of even odds)."""
+        if emptied:
+            for sid in list(delta):
+                if all(c in emptied for c in self._moving(sid)):
+                    delta[sid] = -self.totals[sid]
+        return delta
+
+    def _moving(self, sid: str) -> list[int]:
+        """The chains (by position in evidence) that move a scenario."""
+        if self._by_scenario is None:
+            found: dict[str, list[int]] = defaultdict(list)
+            for c, chain in enumerate(self.evidence):
+                if self.base[chain.key] > 0.0:
+                    for name in chain.logs:
+                        found[name].append(c)
+            self._by_scenario = found
+        return self._by_scenario.get(sid, [])
 
     def graded_worse(self) -> dict[str, float]:
         """The change of every scenario's evidence with every grade one step worse."""

@@ -434,12 +434,16 @@ def plain_words(kind: str, loc: tuple[Any, ...], error: Any) -> tuple[str, str]:
         )
     if kind in ("model_type", "dict_type"):
         return f"must be a mapping of keys to values, not {shown}", "write 'key: value' lines"
-    if name == "half_life_days" and kind.startswith("int_"):
+    if name in ("half_life_days", "absent_half_life_days") and (
+        kind.startswith("int_") or (kind == "value_error" and isinstance(raw, str))
+    ):
         return (
             f"{shown} is not a number of days",
             "write a whole number of days (30), '30 days' or '6 weeks', or null for a lasting fact",
         )
-    if name == "prior" and kind.startswith("float_"):
+    if name == "prior" and (
+        kind.startswith("float_") or (kind == "value_error" and isinstance(raw, str))
+    ):
         return f"{shown} is not a probability", "write a number such as 0.1, or 10%"
     if kind.startswith(("int_", "float_")):
         return f"{shown} is not a number", "write a number, e.g. 30"

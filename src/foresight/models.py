@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from foresight import scales
+from foresight.bounds import Day, HalfLife, Number
 
 Slug = Annotated[
     str,
@@ -136,10 +137,10 @@ class Scenario(Strict):
     id: Slug = Field(description="Unique slug: lower-case letters, digits and hyphens.")
     title: Text = Field(description="One-line name of the scenario.")
     summary: Text = Field(description="A few sentences describing the future it stands for.")
-    prior: float = Field(ge=0.001, le=0.999, description="Prior probability, from 0.001 to 0.999.")
+    prior: Number = Field(ge=0.001, le=0.999, description="Prior probability, from 0.001 to 0.999.")
     prior_rationale: Text = Field(description="Why the prior has this value.")
-    prior_set_on: dt.date = Field(description="The date the prior was set (YYYY-MM-DD).")
-    horizon: dt.date = Field(description="The date by which the scenario would have happened.")
+    prior_set_on: Day = Field(description="The date the prior was set (YYYY-MM-DD).")
+    horizon: Day = Field(description="The date by which the scenario would have happened.")
     resolution: Text = Field(description="The observable outcome that settles it either way.")
     group: Slug | None = Field(
         default=None,
@@ -234,17 +235,15 @@ class Indicator(Strict):
     weights: dict[Slug, Weight] = Field(
         min_length=1, description="Per-scenario weights, keyed by scenario id."
     )
-    half_life_days: int | None = Field(
-        gt=0,
+    half_life_days: HalfLife = Field(
         description="Days after which a report counts half; null for lasting facts.",
     )
-    absent_half_life_days: int | None = Field(
+    absent_half_life_days: HalfLife = Field(
         default=None,
-        gt=0,
         description="Days after which a report of absence counts half (default: "
         "half_life_days, or DEFAULT_ABSENT_HALF_LIFE_DAYS for lasting facts).",
     )
-    expected_by: dt.date | None = Field(
+    expected_by: Day | None = Field(
         default=None, description="If it is going to happen, it should have by this date."
     )
     sources: list[SourceRef] = Field(min_length=1, description="Documents behind the signpost.")

@@ -10,7 +10,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from foresight.errors import DefinitionError, ForesightError, WorkspaceNotFoundError
+from foresight.errors import (
+    DefinitionError,
+    ForesightError,
+    Problem,
+    StoreError,
+    WorkspaceNotFoundError,
+)
 
 if TYPE_CHECKING:
     from foresight.engine import Engine
@@ -85,8 +91,10 @@ class Workspace:
         """Every problem (errors and warnings) in foresight.yaml and the definitions."""
         from foresight.loader import load_config, load_definitions
 
-        _, config_problems = load_config(self.root)
+        config, config_problems = load_config(self.root)
         _, problems = load_definitions(self.root)
+        if config is not None and not any(p.field == "database" for p in config_problems):
+            config_problems += self._database_problems(config.database)
         return config_problems + problems
 
     def unknown_indicators(self) -> dict[str, int]:
@@ -99,14 +107,51 @@ class Workspace:
         counts = self.store.indicator_counts()
         return {name: n for name, n in sorted(counts.items()) if name not in known}
 
+    def _database_problems(self, database: str) -> list[Problem]:
+        """What is wrong with foresight.yaml's database: setting, found without opening it."""
+        from foresight import yamlio
+        from foresight.store import check_url
+
+        try:
+            self._resolve_db(database, from_config=True)
+            message = check_url(database)
+        except ForesightError as exc:
+            message = str(exc).removeprefix(f"{CONFIG_FILE}: database: ")
+        if message is None:
+            return []
+        line = yamlio.load(self.root / CONFIG_FILE, CONFIG_FILE).line_for(("database",))
+        return [Problem(CONFIG_FILE, line, "database", message)]
+
     @property
     def db_url(self) -> str:
-        """Where the observation log lives: --db, FORESIGHT_DB, then foresight.yaml."""
-        url = self._db_url or os.environ.get("FORESIGHT_DB") or self.config.database
-        if "://" in url:
+        """Where the observation log lives: --db, FORESIGHT_DB, then foresight.yaml.
+
+        A relative path in foresight.yaml must stay inside the workspace; a path given
+        with --db or FORESIGHT_DB is relative to the workspace too, but may lead anywhere
+        (whoever typed it named the place)."""
+        if self._db_url is not None and not self._db_url.strip():
+            raise StoreError("--db is empty; give a SQLite path or a PostgreSQL URL")
+        given = self._db_url or os.environ.get("FORESIGHT_DB")
+        return self._resolve_db(given or self.config.database, from_config=not given)
+
+    def _resolve_db(self, url: str, *, from_config: bool) -> str:
+        from foresight.redact import is_postgres
+
+        if "://" in url or is_postgres(url):
             return url
+        if not url.strip():
+            raise StoreError("the database setting is empty; give a SQLite path or a URL")
         path = Path(url).expanduser()
-        return str(path if path.is_absolute() else self.root / path)
+        if path.is_absolute():
+            return str(path)
+        full = Path(os.path.normpath(self.root / path))
+        # resolve(): a symbolic link inside the workspace may lead out of it too.
+        if from_config and not full.resolve().is_relative_to(self.root.resolve()):
+            raise StoreError(
+                f"{CONFIG_FILE}: database: {url} leads outside the workspace; keep the log "
+                "inside it, or give an absolute path to keep it elsewhere"
+            )
+        return str(full)
 
     @cached_property
     def store(self) -> Store:
@@ -128,15 +173,14 @@ class Workspace:
         from foresight import scales
         from foresight.engine import Engine
 
+        definitions = self.definitions  # a bad definition stops it before the store opens
         tlps = None
         if audience is not None:
             limit = scales.tlp_rank(audience)
             tlps = [level for level in scales.TLP_LEVELS if scales.tlp_rank(level) <= limit]
         rows = self.store.scored_rows(known_on=known_on, tlps=tlps)
         store = self.store
-        return Engine.from_scored_rows(
-            self.definitions, rows, store.observations_by_id, store.gradings
-        )
+        return Engine.from_scored_rows(definitions, rows, store.observations_by_id, store.gradings)
 
     def status(
         self, as_of: dt.date | None = None, limit: int = 3, audience: str | None = None
@@ -145,9 +189,9 @@ class Workspace:
         up to limit signposts that would change each open call (0: none)."""
         from foresight.summary import status
 
+        engine = self.engine(audience=audience)  # definitions before the store opens
         resolutions = self.store.resolutions(include_retracted=False)
         day = as_of or dt.date.today()
-        engine = self.engine(audience=audience)
         return status(engine, day, self.config.yardstick, resolutions, limit)
 
     def favoured(
@@ -160,17 +204,19 @@ class Workspace:
         """Why a scenario stands where it does: prior, evidence, signposts, state."""
         from foresight.summary import explain
 
+        engine = self.engine()
         resolutions = self.store.resolutions(include_retracted=False)
         day = as_of or dt.date.today()
-        return explain(self.engine(), scenario_id, day, self.config.yardstick, resolutions)
+        return explain(engine, scenario_id, day, self.config.yardstick, resolutions)
 
     def history(self, dates: list[dt.date], audience: str | None = None) -> list[PathPoint]:
         """Every scenario's shown probability, state and interval at each date (ascending),
         computed only from what audience may see when it is given."""
         from foresight.summary import path
 
+        engine = self.engine(audience=audience)
         resolutions = self.store.resolutions(include_retracted=False)
-        return path(self.engine(audience=audience), dates, resolutions)
+        return path(engine, dates, resolutions)
 
     def brief(self, month: dt.date, **options: Any) -> Written:
         """Write the month's brief; options as foresight.report.write_brief takes them."""

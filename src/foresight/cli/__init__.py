@@ -7,6 +7,7 @@ they import the core lazily, so `foresight --version` stays fast.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from typing import Any
 
@@ -79,17 +80,41 @@ class ForesightGroup(click.Group):
         try:
             return super().invoke(ctx)
         except ForesightError as exc:
-            from foresight.cli.common import note
-
-            note(f"Error: {exc}")  # wrapped between words on a terminal
+            _error(ctx, str(exc))
             ctx.exit(exc.exit_code)
         except BrokenPipeError:
             sys.stderr.close()
             ctx.exit(1)
         except OSError as exc:
             where = f" ({exc.filename})" if exc.filename else ""
-            click.echo(f"Error: {exc.strerror or exc}{where}", err=True)
+            _error(ctx, f"{exc.strerror or exc}{where}")
             ctx.exit(1)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except (RecursionError, MemoryError) as exc:
+            _error(ctx, f"the input is too large or too deeply nested ({type(exc).__name__})")
+            ctx.exit(1)
+        except Exception as exc:
+            if os.environ.get("FORESIGHT_DEBUG"):
+                raise
+            _error(
+                ctx,
+                f"foresight failed unexpectedly ({type(exc).__name__}: {str(exc)[:200]}); "
+                "nothing more was written. This is a bug: please report it with the command "
+                "that caused it (FORESIGHT_DEBUG=1 shows the traceback).",
+            )
+            ctx.exit(1)
+
+
+def _error(ctx: click.Context, message: str) -> None:
+    """Print an error on stderr: no password, no control character, no markup."""
+    from foresight.cli.common import inert
+    from foresight.redact import redact
+
+    obj = ctx.find_root().obj or {}
+    for url in (obj.get("db"), os.environ.get("FORESIGHT_DB")):
+        message = redact(message, url)
+    click.echo(f"Error: {inert(message)}", err=True)
 
 
 def summary_line(command: click.Command) -> str:

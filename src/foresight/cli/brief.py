@@ -26,6 +26,14 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[st
     return chosen
 
 
+def _folder(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
+    if value is None:
+        return None
+    if not value.strip():
+        raise click.BadParameter("is empty; name a folder, or leave --out out", ctx, param)
+    return Path(value)
+
+
 @click.command()
 @click.option(
     "--month",
@@ -50,8 +58,9 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[st
 )
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(file_okay=False),
     default=None,
+    callback=lambda ctx, param, value: _folder(ctx, param, value),
     help="Folder to write to (default: the workspace's reports/).",
 )
 @click.pass_context

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -29,17 +30,33 @@ def open_workspace(ctx: click.Context) -> Workspace:
 
 
 class DateParam(click.ParamType):
-    """A calendar date written YYYY-MM-DD."""
+    """A calendar date written YYYY-MM-DD, within the supported range."""
 
     name = "YYYY-MM-DD"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from foresight import bounds
+
         if isinstance(value, dt.date):
             return value
         try:
-            return dt.date.fromisoformat(str(value))
-        except ValueError:
-            self.fail(f"'{value}' is not a date; write it as YYYY-MM-DD", param, ctx)
+            return bounds.parse_day(str(value).strip())
+        except ValueError as exc:
+            self.fail(inert(str(exc)), param, ctx)
+
+
+class IdParam(click.ParamType):
+    """An observation or resolution id: a whole number from 1 up."""
+
+    name = "ID"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from foresight import bounds
+
+        try:
+            return bounds.parse_id(value)
+        except ValueError as exc:
+            self.fail(inert(str(exc)), param, ctx)
 
 
 class MonthParam(click.ParamType):
@@ -50,14 +67,21 @@ class MonthParam(click.ParamType):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, dt.date):
             return value
+        from foresight import bounds
+
+        text = str(value).strip()
         try:
-            year, month = str(value).split("-")
-            return dt.date(int(year), int(month), 1)
+            return bounds.parse_day(f"{text}-01")
         except ValueError:
-            self.fail(f"'{value}' is not a month; write it as YYYY-MM", param, ctx)
+            if re.match(r"^[0-9]{4}-[0-9]{2}$", text) and 1 <= int(text[5:]) <= 12:
+                self.fail(
+                    f"{text} is outside the supported dates, {bounds.date_range()}", param, ctx
+                )
+            self.fail(f"'{inert(text[:40])}' is not a month; write it as YYYY-MM", param, ctx)
 
 
 DATE = DateParam()
+ID = IdParam()
 MONTH = MonthParam()
 
 
@@ -98,17 +122,43 @@ def working(message: str) -> Iterator[None]:
         yield
         return
     from rich.console import Console
+    from rich.text import Text
 
     console = Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR")))
-    with console.status(message, spinner="dots"):
+    with console.status(Text(inert(message)), spinner="dots"):
         yield
 
 
 def note(message: str) -> None:
-    """A message for the human, on stderr (wrapped to the width of a terminal)."""
+    """A message for the human, on stderr: any control character made visible, wrapped
+    to the width of a terminal."""
+    message = inert(message)
     if sys.stderr.isatty():
         message = wrap(message, _width(sys.stderr) or 80)
     click.echo(message, err=True)
+
+
+# Control characters a terminal acts on (C0 but tab and newline, DEL, C1, which hold ESC
+# and CSI), the invisible bidirectional overrides that reorder what is shown, and lone
+# surrogates, which no terminal encoding can carry.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def inert(text: str, limit: int | None = None) -> str:
+    """Text as the terminal must show it: control characters and escape sequences as
+    visible escapes (ESC as \\x1b), and cut at limit characters if given.
+
+    Only plain text reaches the terminal this way; rich never reads it as markup."""
+    if limit is not None and len(text) > limit:
+        text = f"{text[:limit]}… ({len(text) - limit:,} more characters; --json shows all)"
+    return _CONTROL.sub(_visible, text)
 
 
 def wrap(message: str, width: int) -> str:
@@ -134,6 +184,8 @@ def _width(stream: Any) -> int | None:
 
 
 RICH_ROWS = 500  # beyond this, rich's layout costs seconds: print plain aligned columns
+# Longer cells are cut in tables: rich's layout of a megabyte of text takes minutes.
+MAX_CELL = 2_000
 
 
 def print_table(
@@ -143,13 +195,18 @@ def print_table(
     *,
     justify: Sequence[str] | None = None,
 ) -> None:
-    """Print a table on stdout (plain when piped or NO_COLOR is set)."""
-    cells = [["" if cell is None else str(cell) for cell in row] for row in rows]
+    """Print a table on stdout (plain when piped or NO_COLOR is set).
+
+    Every cell is inert text: square brackets are not rich markup, and control characters
+    are shown as escapes."""
+    cells = [["" if cell is None else inert(str(cell), MAX_CELL) for cell in row] for row in rows]
+    title = None if title is None else inert(title)
     if len(cells) > RICH_ROWS:
         _plain_table(title, columns, cells, justify)
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     width = _width(sys.stdout) or 160
     widths = _column_widths(columns, cells, width)
@@ -164,12 +221,14 @@ def print_table(
         highlight=False,
     )
     if boxed:
-        table = Table(title=title, title_justify="left", show_lines=False)
+        table = Table(
+            title=None if title is None else Text(title), title_justify="left", show_lines=False
+        )
     else:
         from rich import box
 
         table = Table(
-            title=title,
+            title=None if title is None else Text(title),
             title_justify="left",
             box=box.SIMPLE_HEAD,
             show_edge=False,
@@ -178,9 +237,9 @@ def print_table(
         )
     for i, column in enumerate(columns):
         align = justify[i] if justify else "left"
-        table.add_column(column, justify=align, overflow="fold", width=sizes[i])  # type: ignore[arg-type]
+        table.add_column(Text(column), justify=align, overflow="fold", width=sizes[i])  # type: ignore[arg-type]
     for row in cells:
-        table.add_row(*row)
+        table.add_row(*(Text(cell) for cell in row))
     console.print(table)
 
 

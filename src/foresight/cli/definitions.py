@@ -40,15 +40,18 @@ def init(directory: str, name: str | None) -> None:
 
 @click.command()
 @click.option("--strict", is_flag=True, help="Treat warnings as failures.")
+@click.option("--connect", is_flag=True, help="Also open the observation store to check it.")
 @click.pass_context
-def validate(ctx: click.Context, strict: bool) -> None:
+def validate(ctx: click.Context, strict: bool, connect: bool) -> None:
     """Check every definition file and report all problems at once.
 
     Each problem is printed as file:line: field: message (hint). Exit 0 when clean.
+    The database: setting is checked without connecting; --connect opens the store too.
 
     \b
     Example:
       foresight validate --strict
+      foresight validate --connect
     """
     workspace = open_workspace(ctx)
     problems = workspace.problems()
@@ -57,12 +60,14 @@ def validate(ctx: click.Context, strict: bool) -> None:
         problems += _orphans(workspace)
     warnings = [p for p in problems if p.warning]
     for problem in errors + warnings:
-        click.echo(str(problem), err=True)
+        note(str(problem))
     failed = bool(errors) or (strict and bool(warnings))
     if failed:
         note(f"{len(errors)} error(s), {len(warnings)} warning(s).")
         ctx.exit(1)
     definitions = workspace.definitions
+    if connect:
+        note(f"Opened the log: {workspace.store.describe()}.")
     note(
         f"OK: {len(definitions.scenarios)} scenarios and {len(definitions.indicators)} "
         f"indicators in {workspace.root} ({len(warnings)} warning(s))."

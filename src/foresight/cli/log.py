@@ -12,6 +12,8 @@ import click
 
 from foresight.cli.common import (
     DATE,
+    ID,
+    inert,
     json_option,
     note,
     open_workspace,
@@ -112,6 +114,7 @@ def _observation_options(amending: bool) -> Callable[[F], F]:
             click.option(
                 "--tlp",
                 metavar="LEVEL",
+                callback=_not_empty,
                 help="TLP 2.0 marking: CLEAR, GREEN, AMBER, AMBER+STRICT or RED"
                 + (old or " (default: default_tlp in foresight.yaml)")
                 + ".",
@@ -124,6 +127,12 @@ def _observation_options(amending: bool) -> Callable[[F], F]:
         return func
 
     return decorate
+
+
+def _not_empty(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not value.strip():
+        raise click.BadParameter("is empty; give CLEAR, GREEN, AMBER, AMBER+STRICT or RED")
+    return value
 
 
 _analyst_option = click.option(
@@ -318,7 +327,7 @@ def _indicator_filter(
 
 
 @click.command()
-@click.argument("observation_id", type=int, metavar="ID")
+@click.argument("observation_id", type=ID, metavar="ID")
 @click.option("--reason", required=True, metavar="TEXT", help="Why it is retracted.")
 @_analyst_option
 @click.pass_context
@@ -336,7 +345,7 @@ def retract(ctx: click.Context, observation_id: int, reason: str, analyst: str |
 
 
 @click.command()
-@click.argument("observation_id", type=int, metavar="ID")
+@click.argument("observation_id", type=ID, metavar="ID")
 @click.option("--indicator", metavar="ID", help="The indicator (default: the old value).")
 @_observation_options(amending=True)
 @click.option("--reason", required=True, metavar="TEXT", help="Why it is amended.")
@@ -404,7 +413,7 @@ def import_(
     who = _analyst(analyst)
     definitions = workspace.definitions
     with _progress(file) as steps:
-        checking = steps.step(f"Checking {file.name}", None)
+        checking = steps.step(f"Checking {inert(file.name)}", None)
         batch = intake.read_file(
             file, definitions.indicators, workspace.config.default_tlp, fmt, checking
         )
@@ -597,7 +606,7 @@ def _progress(file: Path) -> Iterator[_Steps]:
 
     console = Console(file=sys.stderr)
     columns = (
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),  # file names are not markup
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),

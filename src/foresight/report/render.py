@@ -25,8 +25,11 @@ from jinja2 import (
     TemplateError,
     TemplateNotFound,
     TemplateSyntaxError,
+    pass_context,
     select_autoescape,
 )
+from jinja2.runtime import Context
+from jinja2.sandbox import SandboxedEnvironment
 
 from foresight import scales
 from foresight.errors import ForesightError, ReportError
@@ -38,10 +41,10 @@ from foresight.report.context import (
     Marking,
     add_months,
     compose_brief,
-    describe_store,
     long_date,
     visible_levels,
 )
+from foresight.store import describe_url
 from foresight.summary import month_end
 
 if TYPE_CHECKING:
@@ -88,14 +91,67 @@ class Written:
     paths: list[Path]
 
 
+class Markdown(str):
+    """Text already safe in Markdown: the .md templates' finalize leaves it as it is."""
+
+    __slots__ = ()
+
+
+# What Markdown (CommonMark, and GitHub's tables and strikethrough) reads as syntax
+# anywhere in a line: escapes, code, emphasis, links and images, raw HTML and
+# autolinks, entities, table cells, strikethrough.
+# An underscore inside a word never makes emphasis, so file_names stay readable.
+_MD_INLINE = re.compile(r"([\\`*\[\]<>&|~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z]))")
+# What it reads as syntax at the start of a line: headings, block quotes, lists,
+# setext underlines and thematic breaks.
+_MD_LINE_START = re.compile(
+    r"^(?:([#+-](?=\s|$)|>|=(?==*\s*$)|-(?=-*\s*$))|([0-9]{1,9})([.)])(?=\s|$))"
+)
+
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def md_escape(value: object) -> str:
+    """Analyst text made inert in Markdown: one line, every syntax character escaped.
+
+    Rendered as CommonMark with raw HTML on, it shows as the text typed: no tag, link,
+    image, emphasis or heading comes from it."""
+    if isinstance(value, Markdown):
+        return value
+    text = _WHITESPACE.sub(" ", str(value))
+    text = _MD_INLINE.sub(r"\\\1", text)
+    return Markdown(_MD_LINE_START.sub(_escape_line_start, text))
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    if match.group(1):
+        return "\\" + match.group(1)
+    return match.group(2) + "\\" + match.group(3)
+
+
+@pass_context
+def _finalize(context: Context, value: Any) -> Any:
+    """Escape every value a Markdown template prints; leave the others to autoescape."""
+    name = context.name or ""
+    if name.endswith((".md.j2", ".md")) and not isinstance(value, int | float):
+        return md_escape(value)
+    return value
+
+
 def environment(overrides: Path | None = None) -> Environment:
-    """The one template environment: workspace templates first, then the packaged ones."""
+    """The one template environment: workspace templates first, then the packaged ones.
+
+    It is jinja2's sandbox: a workspace's templates are somebody's files, and opening
+    their workspace must not run their code. HTML templates autoescape; Markdown
+    templates escape every value they print (md_escape)."""
     loaders: list[Any] = []
     if overrides is not None and overrides.is_dir():
         loaders.append(FileSystemLoader(str(overrides)))
     loaders.append(PackageLoader("foresight", "templates"))
-    env = Environment(
+    env = SandboxedEnvironment(
         loader=ChoiceLoader(loaders),
+        finalize=_finalize,
         autoescape=select_autoescape(
             enabled_extensions=("html.j2", "html", "svg.j2"),
             default_for_string=False,
@@ -106,7 +162,7 @@ def environment(overrides: Path | None = None) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(
+    numbers = dict(
         pct=percent,
         pp=signed_points,
         arrow=arrow,
@@ -118,12 +174,23 @@ def environment(overrides: Path | None = None) -> Environment:
         ratio=lambda value: f"×{value:.3g}",
         long_date=long_date,
         observed=show_date,
+    )
+    # Numbers and dates foresight formats itself need no Markdown escaping.
+    env.filters.update({name: _markdown_safe(f) for name, f in numbers.items()})
+    env.filters.update(
         cell=md_cell,
         oneline=lambda text: " ".join(str(text).split()),
     )
     env.globals["line_chart"] = charts.line_chart
     env.globals["calibration_chart"] = charts.calibration_chart
     return env
+
+
+def _markdown_safe(format_: Any) -> Any:
+    def formatted(*args: Any, **kwargs: Any) -> Markdown:
+        return Markdown(format_(*args, **kwargs))
+
+    return formatted
 
 
 def percent(value: float, digits: int = 0) -> str:
@@ -144,9 +211,8 @@ def signed_points(change: float) -> str:
 
 
 def md_cell(value: object) -> str:
-    """Text safe inside a Markdown table cell: no pipes, no line breaks."""
-    text = " ".join(str(value).split())
-    return text.replace("\\", "\\\\").replace("|", "\\|")
+    """Text safe inside a Markdown table cell: no pipes, no line breaks, no syntax."""
+    return md_escape(value)
 
 
 def render(env: Environment, name: str, **context: Any) -> str:
@@ -211,6 +277,13 @@ def write_brief(
         )
     partial = month_end(first) >= today
     folder = (out if out is not None else workspace.reports_dir).expanduser()
+    if str(folder).strip() == "":
+        raise ReportError("the folder to write to is empty; name one, or leave --out out")
+    if out is None and folder.is_symlink():
+        raise ReportError(
+            f"cannot write the brief: {folder} is a symbolic link, which may lead out of the "
+            "workspace; name the folder with --out to write there. Nothing was written."
+        )
     if folder.exists() and not folder.is_dir():
         raise ReportError(f"{folder} is not a folder")
     config = workspace.config
@@ -237,7 +310,7 @@ def write_brief(
         audience=level,
         workspace=config.name,
         yardstick=config.yardstick,
-        store=describe_store(workspace.db_url),
+        store=describe_url(workspace.db_url),
         previous=previous,
         generated=generated,
         resolutions=store.resolutions(),
@@ -259,7 +332,7 @@ def write_brief(
     if generated is None and not os.environ.get("SOURCE_DATE_EPOCH", "").strip():
         # No time was asked for: an unchanged brief keeps the time it was first made.
         files = {path: text for path, text in files.items() if not _same_brief(path, text)}
-    write_atomically(files)
+    write_atomically(files, folder)
     return Written(brief, paths)
 
 
@@ -273,6 +346,32 @@ def _same_brief(path: Path, text: str) -> bool:
     except (OSError, UnicodeDecodeError):
         return False
     return old == text or GENERATED_LINE.sub("", old) == GENERATED_LINE.sub("", text)
+
+
+def _check_targets(files: dict[Path, str], folder: Path) -> None:
+    """Refuse to write through a symbolic link below folder, or over a non-regular file."""
+    for path in files:
+        try:
+            inside = path.relative_to(folder)
+        except ValueError:
+            raise ReportError(
+                f"cannot write the brief: {path} lies outside {folder}; nothing was written"
+            ) from None
+        current = folder
+        for part in inside.parts[:-1]:
+            current = current / part
+            if current.is_symlink() or (current.exists() and not current.is_dir()):
+                raise ReportError(
+                    f"cannot write the brief: {current} is a symbolic link or not a folder; "
+                    "foresight writes only into "
+                    "real folders inside the one named. Nothing was written."
+                )
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            raise ReportError(
+                f"cannot write the brief: {path} is a symbolic link or not a regular file; "
+                "nothing was written "
+                "(move it away to write the brief)"
+            )
 
 
 def build_index(
@@ -308,10 +407,16 @@ def build_index(
     return Index(workspace, Marking(scales.TLP_LEVELS[highest]), entries)
 
 
-def write_atomically(files: dict[Path, str]) -> None:
-    """Write each text to a temporary file beside its target, then rename all into place."""
+def write_atomically(files: dict[Path, str], folder: Path | None = None) -> None:
+    """Write each text to a temporary file beside its target, then rename all into place.
+
+    folder: the folder named for the run; nothing is written through a symbolic link
+    inside it (a reports/.snapshots pointing elsewhere), nor over anything but a
+    regular file."""
     mask = os.umask(0)
     os.umask(mask)
+    if folder is not None:
+        _check_targets(files, folder)
     staged: list[tuple[Path, Path]] = []
     try:
         for path, text in files.items():

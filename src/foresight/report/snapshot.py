@@ -78,9 +78,28 @@ def read_all(out: Path) -> dict[str, Snapshot]:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):
             continue
-        if isinstance(data, dict) and data.get("format") == FORMAT:
+        if _well_formed(data):
             found[match.group(1)] = data
     return found
+
+
+def _well_formed(data: Any) -> bool:
+    """Whether a snapshot read from a file has the shape diff() relies on."""
+    if not (isinstance(data, dict) and data.get("format") == FORMAT):
+        return False
+    for kind in ("scenarios", "indicators"):
+        items = data.get(kind, {})
+        if not isinstance(items, dict):
+            return False
+        for item in items.values():
+            if not isinstance(item, dict) or not isinstance(item.get("title", ""), str):
+                return False
+            if kind == "indicators" and not isinstance(item.get("weights", {}), dict):
+                return False
+            weights = item.get("weights", {}) if kind == "indicators" else {}
+            if not all(isinstance(w, dict) for w in weights.values()):
+                return False
+    return True
 
 
 def previous(out: Path, key: str) -> tuple[str, Snapshot] | None:

@@ -27,7 +27,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from foresight import scales
+from foresight import bounds, scales
 from foresight.errors import InputError, StoreError, UnknownIdError
 from foresight.records import OUTCOMES, Observation, Resolution, date_precision, date_text
 
@@ -83,15 +83,17 @@ class AddResult:
 class LogSummary:
     """How the observations dated by a day were treated, for a brief's provenance.
 
-    Each observation falls in exactly one of later, retracted, withheld, unknown and
-    used, in that order of precedence.
+    Each observation falls in exactly one of withheld, later, retracted, unknown and
+    used, in that order of precedence. Withheld comes first: an audience learns only
+    how many observations are kept from it in all, never their dates, retractions or
+    indicators (counting them as later or retracted would tell which months hold them).
     """
 
-    later: int  # dated after the day
-    retracted: int  # dated by the day and retracted
-    withheld: int  # dated by the day, not retracted, marked with a level not allowed
-    unknown: int  # dated by the day, not retracted, allowed, of an indicator not listed
-    used: int  # dated by the day, not retracted, allowed, of a listed indicator
+    withheld: int  # marked with a level not allowed, whatever its date or state
+    later: int  # allowed, dated after the day
+    retracted: int  # allowed, dated by the day and retracted
+    unknown: int  # allowed, dated by the day, not retracted, of an indicator not listed
+    used: int  # allowed, dated by the day, not retracted, of a listed indicator
     in_window: int  # used and dated on or after the window's first day
     first: dt.date | None  # the earliest date of a used observation
     last: dt.date | None  # the latest date of a used observation
@@ -100,7 +102,8 @@ class LogSummary:
 
     @property
     def total(self) -> int:
-        """Observations dated by the day, whatever became of them."""
+        """The allowed observations dated by the day, whatever became of them, and every
+        withheld one."""
         return self.retracted + self.withheld + self.unknown + self.used
 
 
@@ -118,12 +121,12 @@ def summarise(
     known = set(indicators)
     used: list[Observation] = []
     for o in observations:
-        if o.observed_on > until:
+        if allowed is not None and o.tlp not in allowed:
+            counts["withheld"] += 1
+        elif o.observed_on > until:
             counts["later"] += 1
         elif o.retracted:
             counts["retracted"] += 1
-        elif allowed is not None and o.tlp not in allowed:
-            counts["withheld"] += 1
         elif o.indicator not in known:
             counts["unknown"] += 1
         else:
@@ -364,7 +367,7 @@ class Store(ABC):
 
     def get(self, observation_id: int) -> Observation:
         """Return one observation; raise UnknownIdError if the log has no such id."""
-        found = self._get(observation_id)
+        found = self._get(observation_id) if 1 <= observation_id <= bounds.MAX_ID else None
         if found is None:
             raise UnknownIdError(f"the log has no observation {observation_id}")
         return found
@@ -441,6 +444,7 @@ class Store(ABC):
             self._check_current(observation_id)
             record = self._record(row, key, analyst, self._encode_time(now), observation_id)
             inserted = self._insert([record], False)
+            _check_ids(inserted)
             if not inserted:
                 same = self._lookup([key]).get(key)
                 if same == observation_id:
@@ -694,6 +698,7 @@ class _Batch:
             for i in pending
         ]
         inserted = store._insert(records, self.explicit_ids)
+        _check_ids(inserted)
         self.new_ids.extend(inserted.values())
         # Keep the ids only of rows that are referred to later: links and retractions.
         linked = [
@@ -714,6 +719,15 @@ class _Batch:
             self.progress(len(pending))
         pending.clear()
         pending_origins.clear()
+
+
+def _check_ids(inserted: dict[bytes, int]) -> None:
+    """Refuse ids past bounds.MAX_ID (the write's transaction is then rolled back)."""
+    if inserted and max(inserted.values()) > bounds.MAX_ID:
+        raise StoreError(
+            f"the log has run out of observation ids (the largest is {bounds.MAX_ID}); "
+            "nothing was written"
+        )
 
 
 def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -738,14 +752,16 @@ def open_store(url: str, *, timeout: float = 10.0) -> Store:
 
     timeout: seconds to wait for a lock held by another writer before giving up.
     """
-    if url.startswith(("postgresql://", "postgres://")):
+    from foresight.redact import is_postgres, redact
+
+    if is_postgres(url):
         from foresight.store.postgres import PostgresStore
 
         return PostgresStore(url, timeout=timeout)
     if url.startswith("sqlite:///"):
         url = url.removeprefix("sqlite://")
     elif "://" in url:
-        scheme = url.split("://", 1)[0]
+        scheme = redact(url.split("://", 1)[0][:40], url)
         raise StoreError(
             f"cannot open a '{scheme}://' database; use a SQLite file path or a postgresql:// URL"
         )
@@ -754,13 +770,50 @@ def open_store(url: str, *, timeout: float = 10.0) -> Store:
     return SQLiteStore(url, timeout=timeout)
 
 
+def check_url(url: str) -> str | None:
+    """What is wrong with a database string, found without connecting; None if nothing."""
+    from pathlib import Path
+
+    from foresight.redact import is_postgres, redact
+
+    if is_postgres(url):
+        from foresight.store.postgres import check_url as check_postgres
+
+        return check_postgres(url)
+    if url.startswith("sqlite:///"):
+        url = url.removeprefix("sqlite://")
+    elif "://" in url:
+        scheme = redact(url.split("://", 1)[0][:40], url)
+        return (
+            f"cannot open a '{scheme}://' database; use a SQLite file path or a postgresql:// URL"
+        )
+    path = Path(url).expanduser()
+    if path.exists() and not path.is_file():
+        return f"{path} is not a regular file (a SQLite log is a file)"
+    return None
+
+
+def describe_url(url: str) -> str:
+    """Name a store for a brief: never a password, nor a machine's folder layout."""
+    from foresight.redact import is_postgres
+
+    if is_postgres(url):
+        from foresight.store.postgres import describe_url as describe_postgres
+
+        return describe_postgres(url)
+    path = url.removeprefix("sqlite:///").removeprefix("sqlite://")
+    return f"SQLite file {path.replace(chr(92), '/').rsplit('/', 1)[-1]}"
+
+
 __all__ = [
     "AddResult",
     "LogSummary",
     "NewObservation",
     "Progress",
     "Store",
+    "check_url",
     "content_key",
+    "describe_url",
     "open_store",
     "paused_gc",
     "summarise",

@@ -20,6 +20,7 @@ from psycopg.rows import args_row
 
 from foresight.errors import StoreError
 from foresight.records import Observation, Resolution, with_precision
+from foresight.redact import redact
 from foresight.scales import EPOCH_DATE
 from foresight.store import LogSummary, Store, _summary, check_version, chunks, trust_sql
 
@@ -179,7 +180,7 @@ class PostgresStore(Store):
                 url, autocommit=True, connect_timeout=max(2, round(timeout))
             )
         except psycopg.Error as exc:
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            reason = redact(_first_line(exc), url)
             raise StoreError(
                 f"cannot connect to PostgreSQL at {self.where}: {reason} (check the URL given "
                 "by --db, FORESIGHT_DB or foresight.yaml, and that the server is running)"
@@ -276,10 +277,10 @@ class PostgresStore(Store):
         """Count how the observations dated by until were treated, in SQL (see LogSummary)."""
         levels = None if tlps is None else list(tlps)
         grouped = (
-            "SELECT CASE WHEN o.observed_on > %(until)s THEN 'later' "
-            "WHEN r.observation_id IS NOT NULL THEN 'retracted' "
-            "WHEN %(tlps)s::text[] IS NOT NULL AND o.tlp <> ALL(%(tlps)s::text[]) "
+            "SELECT CASE WHEN %(tlps)s::text[] IS NOT NULL AND o.tlp <> ALL(%(tlps)s::text[]) "
             "THEN 'withheld' "
+            "WHEN o.observed_on > %(until)s THEN 'later' "
+            "WHEN r.observation_id IS NOT NULL THEN 'retracted' "
             "WHEN o.indicator <> ALL(%(indicators)s::text[]) THEN 'unknown' ELSE 'used' END, "
             "o.tlp, count(*), count(*) FILTER (WHERE o.observed_on >= %(since)s), "
             "min(o.observed_on), max(o.observed_on) "
@@ -442,10 +443,13 @@ class PostgresStore(Store):
             ) from None
         except psycopg.OperationalError as exc:
             raise StoreError(
-                f"lost the connection to PostgreSQL at {self.where}: {_first_line(exc)}"
+                f"lost the connection to PostgreSQL at {self.where}: "
+                f"{redact(_first_line(exc), self.url)}"
             ) from None
         except psycopg.Error as exc:
-            raise StoreError(f"PostgreSQL at {self.where}: {_first_line(exc)}") from None
+            raise StoreError(
+                f"PostgreSQL at {self.where}: {redact(_first_line(exc), self.url)}"
+            ) from None
 
     def _version(self) -> int:
         row = self.conn.execute(
@@ -499,7 +503,28 @@ def _where(url: str) -> str:
         return "(an unreadable URL)"
     host = str(params.get("host") or "localhost")
     port = f":{params['port']}" if params.get("port") else ""
-    return f"{host}{port}/{params.get('dbname') or params.get('user') or ''}"
+    return redact(f"{host}{port}/{params.get('dbname') or params.get('user') or ''}", url)
+
+
+def check_url(url: str) -> str | None:
+    """What is wrong with a PostgreSQL URL or key=value string, without connecting."""
+    try:
+        conninfo_to_dict(url)
+    except psycopg.Error as exc:
+        return f"is not a valid PostgreSQL connection string: {redact(_first_line(exc), url)}"
+    return None
+
+
+def describe_url(url: str) -> str:
+    """Name a PostgreSQL database and its server(s) for a brief, without any password."""
+    try:
+        params = conninfo_to_dict(url)
+    except psycopg.Error:
+        return "PostgreSQL database (an unreadable URL)"
+    host = str(params.get("host") or "localhost")
+    port = f":{params['port']}" if params.get("port") else ""
+    database = params.get("dbname") or "(default database)"
+    return redact(f"PostgreSQL database {database} on {host}{port}", url)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -136,6 +136,11 @@ class SQLiteStore(Store):
     def __init__(self, path: str | Path, *, timeout: float = 10.0) -> None:
         self.path = Path(path).expanduser()
         self.timeout = timeout
+        if self.path.exists() and not self.path.is_file():
+            raise StoreError(
+                f"cannot open the log at {self.path}: it is not a regular file (a SQLite log "
+                "is a file; name a new or existing .db file)"
+            )
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
@@ -259,9 +264,9 @@ class SQLiteStore(Store):
             withheld = f"WHEN o.tlp NOT IN ({', '.join('?' * len(tlps))}) THEN 'withheld' "
             levels = list(tlps)
         grouped = (
-            "SELECT CASE WHEN o.observed_on > ? THEN 'later' "
+            f"SELECT CASE {withheld}WHEN o.observed_on > ? THEN 'later' "
             "WHEN r.observation_id IS NOT NULL THEN 'retracted' "
-            f"{withheld}WHEN o.indicator NOT IN ({marks}) THEN 'unknown' ELSE 'used' END, "
+            f"WHEN o.indicator NOT IN ({marks}) THEN 'unknown' ELSE 'used' END, "
             "o.tlp, count(*), sum(o.observed_on >= ?), min(o.observed_on), max(o.observed_on) "
             "FROM observations o LEFT JOIN retractions r ON r.observation_id = o.id "
             "GROUP BY 1, 2"
@@ -279,7 +284,7 @@ class SQLiteStore(Store):
         day = until.isoformat()
         with self._errors():
             rows = self.conn.execute(
-                grouped, [day, *levels, *indicators, since.isoformat()]
+                grouped, [*levels, day, *indicators, since.isoformat()]
             ).fetchall()
             cursor = self.conn.execute(keys, [day, *indicators, *levels])
             digest = fingerprint(key for (key,) in cursor)

@@ -1,0 +1,38 @@
+"""Observations coming in (command-line values, CSV, JSONL and YAML files) and going out.
+
+The file format is one flat record per observation, the same keys in every format:
+FIELDS for new observations; an export adds AUDIT_FIELDS, which an import uses to
+re-create the same log (who recorded what when, retractions and amendment links).
+
+checker: one field at a time; readers: whole files, all or nothing; export: files out.
+"""
+
+from foresight.intake.checker import (
+    AUDIT_FIELDS,
+    EXPORT_FIELDS,
+    FIELDS,
+    FORMATS,
+    REQUIRED,
+    ROW_ORDER,
+    Checker,
+    new_observation,
+)
+from foresight.intake.export import export_file, export_record, write_export
+from foresight.intake.readers import Batch, format_of, read_file
+
+__all__ = [
+    "AUDIT_FIELDS",
+    "EXPORT_FIELDS",
+    "FIELDS",
+    "FORMATS",
+    "REQUIRED",
+    "ROW_ORDER",
+    "Batch",
+    "Checker",
+    "export_file",
+    "export_record",
+    "format_of",
+    "new_observation",
+    "read_file",
+    "write_export",
+]
