@@ -44,9 +44,12 @@ def _shown(standing: Standing) -> str:
     return percent(standing.probability)
 
 
-def _echo_notes(lines: list[str]) -> None:
+def _echo_notes(lines: list[str], indent: str = "") -> None:
+    """Print notes that may quote analyst text (sources): control characters made visible."""
+    from foresight.cli.common import inert
+
     for line in lines:
-        click.echo(line)
+        click.echo(indent + inert(line))
 
 
 audience_option = click.option(
@@ -136,11 +139,14 @@ def _echo_confidence(result: Status, question: Question, indent: str) -> None:
     confidence = result.confidence(question.id)
     if confidence is None:
         return
+    from foresight.cli.common import inert
+
     name = question.id
-    click.echo(f"{indent}Confidence in the call on {name}: {confidence.sentence}.")
+    click.echo(inert(f"{indent}Confidence in the call on {name}: {confidence.sentence}."))
     robust = confidence.robustness
     if robust.depends_most_on:
-        click.echo(f"{indent}  It depends most on the reports of “{robust.depends_most_on}”.")
+        source = inert(robust.depends_most_on)
+        click.echo(f"{indent}  It depends most on the reports of “{source}”.")
 
 
 def _audience(value: str | None) -> str | None:
@@ -372,8 +378,7 @@ def explain(
         click.echo(f"  80% interval: {_span(span)}.")
     question = next(q for q in why.status.questions if sid in (m.id for m in q.members))
     _echo_confidence(why.status, question, "  ")
-    for line in why.status.notes(sid):
-        click.echo(f"  {line}")
+    _echo_notes(why.status.notes(sid), "  ")
     for item in overdue:
         indicator = item.indicator
         if item.absence_logged:
