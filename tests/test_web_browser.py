@@ -8,7 +8,6 @@ playwright unless CI is set, like test_browser.py.
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import subprocess
@@ -19,33 +18,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_browser import ARGS, chromium
+import test_browser
 from webkit import PASSWORD, TOKEN, add_users
 
 from foresight.store import open_store
 
+browser = test_browser.browser  # one headless Chromium a module, as the brief tests use
+
 AS_OF = "2026-06-30"
 SCRIPT = "<script>document.title='pwned'</script><img src=x onerror=\"document.title='pwned'\">"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium for the module."""
-    executable = chromium()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip("the playwright package is not installed")
-    if executable is None:
-        if os.environ.get("CI"):
-            pytest.fail("no Chromium found; set FORESIGHT_TEST_CHROMIUM")
-        pytest.skip("no Chromium on this machine")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=ARGS)
-        yield launched
-        launched.close()
 
 
 def _free_port() -> int:
@@ -241,7 +222,8 @@ def test_a_form_without_a_csrf_token_is_refused(browser, server: str, db_url: st
 
 def test_script_in_every_text_field_stays_inert(browser, server: str) -> None:
     ana = Person(browser, server, "ana")
-    ana.observe("example-indicator", source=SCRIPT, source_url=SCRIPT, event=SCRIPT, note=SCRIPT)
+    url = "https://example.org/?q=" + SCRIPT.replace(" ", "%20")  # a web address, still hostile
+    ana.observe("example-indicator", source=SCRIPT, source_url=url, event=SCRIPT, note=SCRIPT)
     where = ana.page.url
     for path in (where.removeprefix(server), "/log", "/observe/example-indicator", "/"):
         ana.go(path)

@@ -43,9 +43,12 @@ class ObservedOnParam(click.ParamType):
             return text  # a month-only date: intake turns it into the day it stands for
         try:
             return DATE.convert(text, param, ctx)
-        except click.BadParameter:
+        except click.BadParameter as exc:
+            if "outside the supported" in exc.message:
+                raise  # a real date, too early or too late: say so
             self.fail(
-                f"'{value}' is not a date; write it as YYYY-MM-DD, or YYYY-MM for a month",
+                f"'{inert(str(value))}' is not a date; write it as YYYY-MM-DD, or YYYY-MM for "
+                "a month",
                 param,
                 ctx,
             )

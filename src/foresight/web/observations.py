@@ -24,18 +24,7 @@ from foresight.web.app import Visit, page
 from foresight.workspace import Workspace
 
 PAGE_SIZE = 50
-FORM_FIELDS: tuple[str, ...] = (
-    "observed_on",
-    "absent",
-    "strength",
-    "source",
-    "source_url",
-    "reliability",
-    "credibility",
-    "event",
-    "tlp",
-    "note",
-)
+FORM_FIELDS: tuple[str, ...] = tuple(f for f in intake.FIELDS if f not in ("indicator", "analyst"))
 DUPLICATE_DAYS = 3  # reports of one indicator this close, same source or event: likely one
 RECENT_EVENTS = 20
 
