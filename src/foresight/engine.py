@@ -29,11 +29,21 @@ import operator
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from foresight import scales
+from foresight import scales, standing
 from foresight.loader import Definitions
 from foresight.models import Indicator, Scenario
 from foresight.records import Observation
+
+
+class Summary(Protocol):
+    """What Engine.from_summary reads (the store's evidence summary)."""
+
+    horizon: dt.date
+    rows: Sequence[Sequence[object]]  # id, indicator, absent, day, log_trust, event
+    counts: Sequence[Sequence[object]]  # indicator, absent, day, reports by that day
+
 
 RETURNS = 0.5  # each further distinct event of an indicator counts half the one before it
 TOP_EVENTS = 64  # events beyond this rank weigh less than RETURNS**64 ~ 5e-20: dropped
@@ -199,6 +209,19 @@ class _Chain:
     keyed: list[Entry] = field(default_factory=list)  # sorted by date
     unkeyed_days: list[int] = field(default_factory=list)
     keyed_days: list[int] = field(default_factory=list)
+    # From an evidence summary, which holds only the reports that can still count: the
+    # days reports came in, and how many reports (all, kept or not) count by each.
+    count_days: list[int] | None = None
+    count_totals: list[int] = field(default_factory=list)
+
+    def reports_by(self, day: int) -> int:
+        """How many of the chain's reports are dated on or before day."""
+        if self.count_days is None:
+            return bisect.bisect_right(self.unkeyed_days, day) + bisect.bisect_right(
+                self.keyed_days, day
+            )
+        index = bisect.bisect_right(self.count_days, day)
+        return self.count_totals[index - 1] if index else 0
 
 
 @dataclass
@@ -249,6 +272,7 @@ class Engine:
         for indicator in definitions.indicators.values():
             self._define(indicator)
         self._chains: dict[Chain, _Chain] = {}
+        self._horizon = -(10**9)  # the earliest day this engine answers (a summary's horizon)
         self._cache: dict[int, tuple[dict[Chain, _ChainState], dict[str, float], int]] = {}
         kept = []
         for obs in observations:
@@ -316,6 +340,61 @@ class Engine:
                     holder.unkeyed.append((day, log_trust + day * rate, rid, rid))  # type: ignore[operator]
         engine._finish()
         return engine
+
+    @classmethod
+    def from_summary(
+        cls,
+        definitions: Definitions,
+        evidence: Summary,
+        load: Callable[[Collection[int]], dict[int, Observation]] | None = None,
+    ) -> Engine:
+        """An engine over the store's evidence summary (rows as from_scored_rows takes, of
+        only the reports that can still count, and how many reports each chain has by
+        day). It answers dates from evidence.horizon on, exactly as one over the whole log;
+        earlier dates raise ValueError."""
+        engine = cls.from_scored_rows(definitions, evidence.rows, load)
+        engine.unknown.clear()
+        totals: dict[tuple[str, bool], list[tuple[int, int]]] = defaultdict(list)
+        for indicator, absent, day, reports in evidence.counts:
+            totals[(str(indicator), bool(absent))].append((int(day), int(reports)))
+        for (indicator, absent), tally in totals.items():
+            keys = engine._chains_of.get((indicator, absent))
+            if keys is None:
+                engine.unknown[indicator] += sum(n for _, n in tally)
+                continue
+            tally.sort()
+            days = [day for day, _ in tally]
+            running = list(itertools.accumulate(n for _, n in tally))
+            for key in keys:
+                chain = engine._chains.get(key)
+                if chain is None:  # counted reports with nothing kept: cannot happen
+                    chain = engine._chains[key] = _Chain(engine._rates[key], copy=key[2])
+                chain.count_days, chain.count_totals = days, running
+        engine._chains = dict(sorted(engine._chains.items()))
+        engine._horizon = evidence.horizon.toordinal() - EPOCH
+        return engine
+
+    def rankings(self) -> dict[tuple[str, bool], str]:
+        """Per (indicator, absent), how the store's evidence summary must rank its reports:
+        by the decay rates of the indicator's chains, or every report kept when a weight
+        settles a scenario (settling lists every report meeting the criterion)."""
+        out: dict[tuple[str, bool], str] = {}
+        for (indicator_id, absent), keys in self._chains_of.items():
+            settles = not absent and any(
+                w.settles and sid in self.definitions.scenarios
+                for sid, w in self.definitions.indicators[indicator_id].weights.items()
+            )
+            out[(indicator_id, absent)] = standing.encode(
+                (self._rates[key] for key in keys), keep_all=settles
+            )
+        return out
+
+    def _check(self, day: int) -> None:
+        if day < self._horizon:
+            raise ValueError(
+                "this engine reads the evidence summary, which answers dates from "
+                f"{dt.date.fromordinal(self._horizon + EPOCH)} on"
+            )
 
     @property
     def ignored(self) -> int:
@@ -439,6 +518,7 @@ class Engine:
         """States, evidence totals and the count at one date, computed once per date."""
         cached = self._cache.get(day)
         if cached is None:
+            self._check(day)
             states = self._states(day)
             cached = (states, self._log_ratios(states, day), self._counted(day))
             self._cache[day] = cached
@@ -464,11 +544,7 @@ class Engine:
         return Assessment(as_of, results, counted)
 
     def _counted(self, day: int) -> int:
-        return sum(
-            bisect.bisect_right(c.unkeyed_days, day) + bisect.bisect_right(c.keyed_days, day)
-            for c in self._chains.values()
-            if not c.copy
-        )
+        return sum(c.reports_by(day) for c in self._chains.values() if not c.copy)
 
     def assess(self, as_of: dt.date) -> Assessment:
         """Every scenario's probability using the observations dated on or before as_of."""
@@ -484,6 +560,8 @@ class Engine:
         if list(dates) != sorted(dates):
             raise ValueError("dates must be in ascending order")
         days = [d.toordinal() - EPOCH for d in dates]
+        if days:
+            self._check(days[0])
         totals = [dict.fromkeys(self.definitions.scenarios, 0.0) for _ in days]
         counted = [0] * len(days)
         for key, chain in self._chains.items():  # sorted chains: sums are order-free
@@ -507,7 +585,11 @@ class Engine:
                     )
                     seen_unkeyed, seen_keyed = upto_unkeyed, upto_keyed
                 if not chain.copy:
-                    counted[index] += seen_unkeyed + seen_keyed
+                    counted[index] += (
+                        seen_unkeyed + seen_keyed
+                        if chain.count_days is None
+                        else chain.reports_by(day)
+                    )
                 if not logs or not state.top:
                     continue
                 if chain.rate or changed or not weight:
@@ -546,8 +628,7 @@ class Engine:
             reports = self._chains[chain]
             primary = self._ratios.get((chain[0], chain[1], False), {})
             if not reports.copy or not any(p.id in primary for p in peers):
-                moving += bisect.bisect_right(reports.unkeyed_days, day)
-                moving += bisect.bisect_right(reports.keyed_days, day)
+                moving += reports.reports_by(day)
             # Only the top events move a scenario: every other report repeats an event
             # already counted or ranks too low to matter.
             for rank, entry in enumerate(state.top, 1):
@@ -678,6 +759,7 @@ class Engine:
         """Per scenario, the reports dated by as_of that meet its resolution criterion
         (a weight with `settles:`), most trusted first."""
         day = as_of.toordinal() - EPOCH
+        self._check(day)
         found: dict[str, list[tuple[float, int, int, str, str]]] = defaultdict(list)
         for indicator in self.definitions.indicators.values():
             settled = {

@@ -110,14 +110,24 @@ class Workspace:
         *,
         known_on: dt.date | None = None,
         audience: str | None = None,
+        since: dt.date | None = None,
     ) -> Engine:
         """An engine over the definitions and the log (only what audience may see).
 
         The store hands over compact rows, filtered and scored in SQL; the engine loads
-        the full observations its explanations show when it needs them."""
+        the full observations its explanations show when it needs them. Given since
+        (and neither known_on nor audience), the engine answers only dates from since on
+        and reads the store's evidence summary where it can, instead of the whole log."""
         from foresight import scales
         from foresight.engine import Engine
 
+        if since is not None and known_on is None and audience is None:
+            wanted = Engine(self.definitions).rankings()
+            evidence = self.store.evidence(wanted, since)
+            if evidence is not None:
+                return Engine.from_summary(
+                    self.definitions, evidence, self.store.observations_by_id
+                )
         tlps = None
         if audience is not None:
             limit = scales.tlp_rank(audience)
@@ -130,11 +140,11 @@ class Workspace:
     ) -> Status:
         """Every scenario's state and probability and every question's call at as_of, with
         up to limit signposts that would change each open call (0: none)."""
-        from foresight.summary import status
+        from foresight.summary import CHANGE_DAYS, status
 
         resolutions = self.store.resolutions(include_retracted=False)
         day = as_of or dt.date.today()
-        engine = self.engine(audience=audience)
+        engine = self.engine(audience=audience, since=day - dt.timedelta(days=CHANGE_DAYS))
         return status(engine, day, self.config.yardstick, resolutions, limit)
 
     def favoured(
@@ -145,11 +155,12 @@ class Workspace:
 
     def explain(self, scenario_id: str, as_of: dt.date | None = None) -> Why:
         """Why a scenario stands where it does: prior, evidence, signposts, state."""
-        from foresight.summary import explain
+        from foresight.summary import CHANGE_DAYS, explain
 
         resolutions = self.store.resolutions(include_retracted=False)
         day = as_of or dt.date.today()
-        return explain(self.engine(), scenario_id, day, self.config.yardstick, resolutions)
+        engine = self.engine(since=day - dt.timedelta(days=CHANGE_DAYS))
+        return explain(engine, scenario_id, day, self.config.yardstick, resolutions)
 
     def history(self, dates: list[dt.date]) -> list[PathPoint]:
         """Every scenario's shown probability and state at each date (ascending)."""

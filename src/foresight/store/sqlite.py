@@ -25,6 +25,7 @@ from foresight.store import (
     check_version,
     chunks,
     fingerprint,
+    summary,
     trust_sql,
     utc_now,
 )
@@ -120,10 +121,15 @@ def m002_resolutions(conn: sqlite3.Connection) -> None:
     _create_append_only(conn, statements, ("resolutions", "resolution_retractions"))
 
 
+def m004_evidence_summary(conn: sqlite3.Connection) -> None:
+    """Create the maintained evidence summary (store/summary.py), built on first read."""
+    summary.create_sqlite(conn)
+
+
 class SQLiteStore(Store):
     """The log in a SQLite file."""
 
-    MIGRATIONS = (m001_initial, m002_resolutions)
+    MIGRATIONS = (m001_initial, m002_resolutions, m004_evidence_summary)
 
     def __init__(self, path: str | Path, *, timeout: float = 10.0) -> None:
         self.path = Path(path).expanduser()
@@ -227,6 +233,18 @@ class SQLiteStore(Store):
         with self._errors():
             self._ensure_ln()
             return self.conn.execute(sql, [EPOCH_DATE.isoformat(), *trust_params, *params])
+
+    def _scored(self, where: str, params: list[Any]) -> Iterator[tuple[Any, ...]]:
+        """The scored rows of the observations not retracted, filtered by where."""
+        trust, trust_params = trust_sql("?")
+        sql = (
+            "SELECT o.id, o.indicator, o.absent, "
+            "CAST(julianday(o.observed_on) - julianday(?) AS INTEGER), "
+            f"{trust}, o.event FROM observations o "
+            "WHERE NOT EXISTS (SELECT 1 FROM retractions r WHERE r.observation_id = o.id)" + where
+        )
+        self._ensure_ln()
+        return self.conn.execute(sql, [EPOCH_DATE.isoformat(), *trust_params, *params])
 
     def summary(
         self,
