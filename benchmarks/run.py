@@ -312,6 +312,10 @@ def main() -> None:
     env = {**os.environ, "NO_COLOR": "1", "FORESIGHT_ANALYST": "benchmark"}
     env.pop("FORESIGHT_DB", None)
     env.pop("FORESIGHT_WORKSPACE", None)
+    # An installed foresight has its bytecode compiled (pip does it); without this, a
+    # checkout run with PYTHONDONTWRITEBYTECODE set would compile every module every run.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(HERE.parent / "src")], env=env)
     timings: list[Timing] = []
     for size in sizes:
         print(f"N = {size:,} …", file=sys.stderr, flush=True)

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from foresight.summary import PathPoint, Status, Why
 
 CONFIG_FILE = "foresight.yaml"
+# What commands that only log need from the validated definitions, kept as plain JSON
+# keyed on the definition files' contents, so that they start without pydantic or YAML.
+INDEX_FILE = Path(".foresight") / "definitions-index.json"
 SKELETON = Path(__file__).parent / "skeleton"
 
 
@@ -79,7 +82,71 @@ class Workspace:
         definitions, problems = load_definitions(self.root)
         if any(not p.warning for p in problems):
             raise DefinitionError(problems)
+        try:
+            config = self.config
+        except DefinitionError:
+            return definitions
+        self._write_index(
+            {
+                "indicators": sorted(definitions.indicators),
+                "default_tlp": config.default_tlp,
+                "database": config.database,
+            }
+        )
         return definitions
+
+    def indicator_ids(self) -> list[str]:
+        """The ids of the validated indicators (from the index while the files are unchanged)."""
+        index = self._index
+        return list(index["indicators"]) if index else sorted(self.definitions.indicators)
+
+    @property
+    def default_tlp(self) -> str:
+        """The TLP level an observation gets when none is given (foresight.yaml)."""
+        index = self._index
+        return str(index["default_tlp"]) if index else self.config.default_tlp
+
+    def _index_key(self) -> str:
+        """A digest of foresight's version and every definition file's name and bytes."""
+        import hashlib
+
+        from foresight import __version__
+
+        digest = hashlib.sha256(__version__.encode())
+        files = [self.root / CONFIG_FILE]
+        for folder in ("scenarios", "indicators"):
+            if (self.root / folder).is_dir():
+                files += sorted(p for p in (self.root / folder).rglob("*") if p.is_file())
+        for path in files:
+            digest.update(b"\0" + path.relative_to(self.root).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+        return digest.hexdigest()
+
+    @cached_property
+    def _index(self) -> dict[str, Any] | None:
+        """The definitions index, if it was written for the files as they are now."""
+        try:
+            found = json.loads((self.root / INDEX_FILE).read_text(encoding="utf-8"))
+            if isinstance(found, dict) and found.get("key") == self._index_key():
+                return found
+        except (OSError, ValueError):
+            pass
+        return None
+
+    def _write_index(self, data: dict[str, Any]) -> None:
+        """Record the index beside the local store; a workspace that cannot take it runs
+        without (it is only a shortcut)."""
+        try:
+            key = self._index_key()
+            if self.__dict__.get("_index") and self.__dict__["_index"].get("key") == key:
+                return
+            path = self.root / INDEX_FILE
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_name(path.name + f".{os.getpid()}")
+            temporary.write_text(json.dumps({"key": key, **data}), encoding="utf-8")
+            os.replace(temporary, path)
+        except OSError:
+            pass
 
     def problems(self) -> list:
         """Every problem (errors and warnings) in foresight.yaml and the definitions."""
@@ -92,7 +159,10 @@ class Workspace:
     @property
     def db_url(self) -> str:
         """Where the observation log lives: --db, FORESIGHT_DB, then foresight.yaml."""
-        url = self._db_url or os.environ.get("FORESIGHT_DB") or self.config.database
+        url = self._db_url or os.environ.get("FORESIGHT_DB")
+        if not url:
+            index = self._index
+            url = str(index["database"]) if index else self.config.database
         if "://" in url:
             return url
         path = Path(url).expanduser()

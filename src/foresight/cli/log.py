@@ -149,9 +149,7 @@ def observe(ctx: click.Context, indicator: str, as_json: bool, **given: Any) -> 
     workspace = open_workspace(ctx)
     analyst = _analyst(given.pop("analyst"))
     values = {"indicator": indicator, **{k: v for k, v in given.items() if v is not None}}
-    row = intake.new_observation(
-        values, workspace.definitions.indicators, workspace.config.default_tlp
-    )
+    row = intake.new_observation(values, workspace.indicator_ids(), workspace.default_tlp)
     store = workspace.store
     result = store.add([row], analyst)
     if result.ids:
@@ -328,9 +326,7 @@ def amend(
         name: getattr(old, name) for name in intake.FIELDS if name != "analyst"
     }
     values.update({k: v for k, v in given.items() if v is not None})
-    row = intake.new_observation(
-        values, workspace.definitions.indicators, workspace.config.default_tlp
-    )
+    row = intake.new_observation(values, workspace.indicator_ids(), workspace.default_tlp)
     new_id = store.amend(observation_id, row, reason, analyst)
     note(f"Retracted observation {observation_id} and logged its correction as {new_id}.")
     _print_new(workspace, new_id, as_json)
