@@ -181,3 +181,23 @@ def test_summary_keeps_only_what_can_still_count(stores: Stores) -> None:
         assert len(evidence.rows) < len(log) / 2
         assert sum(row[3] for row in evidence.counts) == len(log)
         check(store, defs, [0, 30, 400, 900])
+
+
+def test_a_reader_that_cannot_write_reads_the_whole_log(tmp_path: Any) -> None:
+    import sqlite3
+
+    path = str(tmp_path / "log" / "foresight.db")
+    defs = definitions([scenario("s0", 0.3)], [indicator("fast", {"s0": "strong-for"}, 30)])
+    row = NewObservation("fast", dt.date(2026, 1, 5), "a report", "B", 2, "GREEN")
+    with open_store(path) as store:
+        store.add([row], "tester")
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another writer holds the log
+    try:
+        with open_store(path, timeout=0.2) as store:
+            assert store.evidence(Engine(defs).rankings(), dt.date(2026, 1, 1)) is None
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    with open_store(path) as store:
+        assert store.evidence(Engine(defs).rankings(), dt.date(2026, 1, 1)) is not None

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from foresight import standing
+from foresight.errors import StoreError
 from foresight.scales import EPOCH_DATE
 
 if TYPE_CHECKING:
@@ -91,15 +92,20 @@ def evidence(store: Store, wanted: Mapping[Chain, str], since: dt.date) -> Evide
         stale = not built or (latest is not None and latest - horizon > STALE_DAYS)
         changed = {chain for chain, ranking in wanted.items() if stored.get(chain) != ranking}
     if stale or changed:
-        with store._write():
-            _lock(store)
-            _set_rankings(store, {chain: wanted[chain] for chain in changed})
-            built, horizon = _state(store)
-            if stale or not built:
-                _rebuild(store, None)
-            else:
-                _rebuild(store, {indicator for indicator, _ in changed})
-            built, horizon = _state(store)
+        try:
+            with store._write():
+                _lock(store)
+                _set_rankings(store, {chain: wanted[chain] for chain in changed})
+                built, horizon = _state(store)
+                if stale or not built:
+                    _rebuild(store, None)
+                else:
+                    _rebuild(store, {indicator for indicator, _ in changed})
+                built, horizon = _state(store)
+        except StoreError:
+            # A reader that may not write (a read-only file, a read-only database role)
+            # or that found the log locked reads the whole log instead.
+            return None
     if (since - EPOCH_DATE).days < horizon:
         return None
     with store._errors():
