@@ -129,6 +129,8 @@ def test_summary_answers_as_the_whole_log(stores: Stores, data: st.DataObject) -
                 )
                 store.amend(target.id, fixed, "regraded", "tester")
         check(store, pack, offsets)
+        store.add(data.draw(rows(indicators, 30)), "tester")  # merged into a merged summary
+        check(store, pack, offsets)
         # A changed half-life changes the ranking: the summary is rebuilt for it.
         first = pack.indicators[indicators[0]]
         half_life = data.draw(st.none() | st.integers(1, 400))

@@ -494,7 +494,10 @@ class Engine:
 
     @property
     def first_date(self) -> dt.date | None:
-        """The date of the earliest observation that counts, if any."""
+        """The date of the earliest observation that counts, if any (not known to an
+        engine over the evidence summary, which raises ValueError)."""
+        if any(c.count_days is not None for c in self._chains.values()):
+            raise ValueError("an engine over the evidence summary does not hold early reports")
         days = [d[0] for c in self._chains.values() for d in (c.unkeyed_days, c.keyed_days) if d]
         return dt.date.fromordinal(min(days) + EPOCH) if days else None
 

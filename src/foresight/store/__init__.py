@@ -377,8 +377,10 @@ class Store(ABC):
                     explicit_ids = False
                 batch = _Batch(self, rows, keys, analyst, utc_now(), explicit_ids, progress)
                 result = batch.run()
-                if result.added or result.retracted:
+                if result.retracted:
                     self._refresh_evidence({row.indicator for row in rows})
+                elif result.added:
+                    self._refresh_evidence((), added=result.ids)
                 return result
 
     def retract(self, observation_id: int, reason: str, analyst: str) -> None:
@@ -432,12 +434,13 @@ class Store(ABC):
 
         return summary.evidence(self, wanted, since)
 
-    def _refresh_evidence(self, indicators: Collection[str]) -> None:
-        """Bring the evidence summary up to date for these indicators (inside a write)."""
+    def _refresh_evidence(self, indicators: Collection[str], *, added: Sequence[int] = ()) -> None:
+        """Bring the evidence summary up to date (inside a write) for these indicators, or
+        for the observations just added (ids), which can often be merged in."""
         from foresight.store import summary
 
         if any(m.__name__ == summary.MIGRATION for m in self.MIGRATIONS):
-            summary.refresh(self, indicators)
+            summary.refresh(self, indicators, added)
 
     @abstractmethod
     def resolutions(self, include_retracted: bool = True) -> list[Resolution]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +40,9 @@ SUMMARY_LOCK = 0x65766964656E6365
 # Rebuild the whole summary when the log's latest day runs this far past the horizon:
 # the kept set grows slowly as the horizon falls behind.
 STALE_DAYS = 3 * standing.HORIZON_DAYS
+# A write adding more observations than this rebuilds the indicators it touches from
+# the log (one pass) rather than merging them in chain by chain.
+MERGE_LIMIT = 2_000
 
 Chain = tuple[str, bool]
 MIGRATION = "m004_evidence_summary"  # the migration that creates the tables below
@@ -118,12 +121,124 @@ def evidence(store: Store, wanted: Mapping[Chain, str], since: dt.date) -> Evide
     return Evidence(EPOCH_DATE + dt.timedelta(days=horizon), rows, counts)
 
 
-def refresh(store: Store, indicators: Collection[str]) -> None:
-    """Bring the summary up to date for these indicators, inside the caller's write."""
+def refresh(store: Store, indicators: Collection[str], added: Sequence[int] = ()) -> None:
+    """Bring the summary up to date, inside the caller's write: rebuild these indicators
+    from the log, and merge in the observations just added (ids) where that is exact."""
     _lock(store)
-    built, _ = _state(store)
-    if built and indicators:
-        _rebuild(store, set(indicators))
+    built, horizon = _state(store)
+    if not built:
+        return
+    rebuild = set(indicators)
+    if len(added) > MERGE_LIMIT:
+        rebuild |= {row[1] for row in _rows_by_id(store, added)}
+    elif added:
+        rebuild |= _merge(store, added, horizon)
+    if rebuild:
+        _rebuild(store, rebuild)
+
+
+def _rows_by_id(store: Store, ids: Sequence[int]) -> list[tuple[Any, ...]]:
+    """The scored rows of these observations."""
+    out: list[tuple[Any, ...]] = []
+    for start in range(0, len(ids), 500):
+        part = list(ids[start : start + 500])
+        if store._marker == "%s":
+            out.extend(store._scored(" AND o.id = ANY(%s)", [part]))
+        else:
+            out.extend(store._scored(f" AND o.id IN ({', '.join('?' * len(part))})", part))
+    return out
+
+
+def _merge(store: Store, added: Sequence[int], horizon: int) -> set[str]:
+    """Merge newly added reports into the summary; return the indicators that need a
+    rebuild instead.
+
+    Merging is exact when no earlier report shares a new report's event outside the
+    summary, and no new report is dated before the first report of a kept event (which
+    would lower that event's standing, and could let an event left out count again).
+    Deciding what to keep among the kept and new reports alone is then safe: an event is
+    dropped only for rivals that exist, and fewer rivals only keep more."""
+    mark = store._marker
+    conn = store.conn
+    rows = _rows_by_id(store, added)
+    fresh = set(added)
+    by_chain: dict[Chain, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in rows:
+        by_chain[(row[1], bool(row[2]))].append(row)
+    rankings = _rankings(store)
+    rebuild: set[str] = set()
+    tally: list[tuple[Any, ...]] = []
+    for (indicator, absent), new in by_chain.items():
+        if indicator in rebuild:
+            continue
+        ranking = rankings.get((indicator, absent))
+        counted = Counter(max(row[3], horizon) for row in new)
+        tally.extend((indicator, absent, day, n) for day, n in counted.items())
+        if ranking is None:
+            continue
+        kept = conn.execute(
+            "SELECT observation_id, indicator, absent, day, log_trust, event FROM evidence_kept "
+            f"WHERE indicator = {mark} AND absent = {mark}",
+            (indicator, absent),
+        ).fetchall()
+        firsts: dict[str, int] = {}
+        for row in kept:
+            if row[5]:
+                firsts[row[5]] = min(row[3], firsts.get(row[5], row[3]))
+        events = {row[5] for row in new if row[5]}
+        if any(row[5] and row[5] in firsts and row[3] < firsts[row[5]] for row in new):
+            rebuild.add(indicator)
+            continue
+        outside = sorted(events - firsts.keys())
+        if outside and _logged_before(store, indicator, absent, outside, fresh):
+            rebuild.add(indicator)
+            continue
+        reports = [(row[0], row[3], row[4], row[5]) for row in [*kept, *new]]
+        keep = set(standing.still_counting(reports, ranking, horizon))
+        gone = [row[0] for row in kept if row[0] not in keep]
+        for start in range(0, len(gone), 500):
+            part = gone[start : start + 500]
+            if mark == "%s":
+                conn.execute("DELETE FROM evidence_kept WHERE observation_id = ANY(%s)", (part,))
+            else:
+                marks = ", ".join("?" * len(part))
+                conn.execute(f"DELETE FROM evidence_kept WHERE observation_id IN ({marks})", part)
+        _insert(
+            store,
+            "evidence_kept",
+            ("observation_id", "indicator", "absent", "day", "log_trust", "event"),
+            [(row[0], indicator, absent, row[3], row[4], row[5]) for row in new if row[0] in keep],
+        )
+    tally = [row for row in tally if row[0] not in rebuild]
+    cursor = conn.cursor()
+    try:
+        cursor.executemany(
+            "INSERT INTO evidence_counts (indicator, absent, day, reports) VALUES "
+            f"({mark}, {mark}, {mark}, {mark}) ON CONFLICT (indicator, absent, day) "
+            "DO UPDATE SET reports = evidence_counts.reports + excluded.reports",
+            tally,
+        )
+    finally:
+        cursor.close()
+    return rebuild
+
+
+def _logged_before(
+    store: Store, indicator: str, absent: bool, events: list[str], fresh: set[int]
+) -> bool:
+    """Whether a report counted before this write shares one of these events."""
+    mark = store._marker
+    if mark == "%s":
+        where, params = "o.event = ANY(%s)", [events]
+    else:
+        where, params = f"o.event IN ({', '.join('?' * len(events))})", events
+    rows = store.conn.execute(
+        f"SELECT o.id FROM observations o WHERE o.indicator = {mark} AND o.absent = {mark} "
+        f"AND {where} AND NOT EXISTS "
+        "(SELECT 1 FROM retractions r WHERE r.observation_id = o.id)",
+        [indicator, absent, *params],
+    )
+    return any(rid not in fresh for (rid,) in rows)
 
 
 def _state(store: Store) -> tuple[bool, int]:
