@@ -16,7 +16,6 @@ import datetime as dt
 import json
 import os
 import re
-import tempfile
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -928,6 +927,8 @@ def export_file(observations: Iterable[Observation], fmt: str, path: Path) -> in
     """Write an export to a file atomically: a temporary file beside it, then a rename."""
     folder = path.parent
     folder.mkdir(parents=True, exist_ok=True)
+    import tempfile  # only writers of files need it: the command line starts faster
+
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:

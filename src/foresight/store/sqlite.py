@@ -134,6 +134,7 @@ class SQLiteStore(Store):
     def __init__(self, path: str | Path, *, timeout: float = 10.0) -> None:
         self.path = Path(path).expanduser()
         self.timeout = timeout
+        self._big_cache = False
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
@@ -158,9 +159,6 @@ class SQLiteStore(Store):
                 # key index shallower, and a large import a quarter faster.
                 self.conn.execute("PRAGMA page_size = 16384")
                 self.conn.execute("PRAGMA foreign_keys = ON")
-                # 64 MiB of page cache (the default is 2): a big import touches the content
-                # key index all over, and a smaller cache costs it a fifth of its speed.
-                self.conn.execute("PRAGMA cache_size = -65536")
                 if self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                     self.conn.execute("PRAGMA journal_mode = WAL")
                 self._migrate()
@@ -341,6 +339,13 @@ class SQLiteStore(Store):
     def _write(self, *, exclusive: bool = False) -> Iterator[None]:
         """Run the block in a BEGIN IMMEDIATE transaction (SQLite has one writer at a time)."""
         with self._errors():
+            if not self._big_cache:
+                # 64 MiB of page cache (the default is 2) for writers: a big import touches
+                # the content key index all over, and a smaller cache costs it a fifth of
+                # its speed. Readers keep the default: one that fetches observations here
+                # and there would otherwise hold the pages it read, up to 64 MiB.
+                self.conn.execute("PRAGMA cache_size = -65536")
+                self._big_cache = True
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield
