@@ -270,7 +270,9 @@ class SQLiteStore(Store):
             "SELECT o.content_key FROM observations o "
             "LEFT JOIN retractions r ON r.observation_id = o.id "
             "WHERE o.observed_on <= ? AND r.observation_id IS NULL "
-            f"AND o.indicator IN ({marks})"
+            # The unary + keeps SQLite from reaching every row through the indicator
+            # index when nearly all indicators are asked for: a scan is faster.
+            f"AND +o.indicator IN ({marks})"
             + (f" AND o.tlp IN ({', '.join('?' * len(levels))})" if tlps is not None else "")
             # The unary + keeps SQLite from walking the content key index in order and
             # fetching each row from it: a scan and one sort are three times faster.
