@@ -42,7 +42,7 @@ SUMMARY_LOCK = 0x65766964656E6365
 STALE_DAYS = 3 * standing.HORIZON_DAYS
 # A write adding more observations than this rebuilds the indicators it touches from
 # the log (one pass) rather than merging them in chain by chain.
-MERGE_LIMIT = 2_000
+MERGE_LIMIT = 20_000
 
 Chain = tuple[str, bool]
 MIGRATION = "m004_evidence_summary"  # the migration that creates the tables below
