@@ -25,6 +25,21 @@ def test_version_answers_without_importing_click() -> None:
     assert result.stdout == f"foresight, version {__version__}\n"
 
 
+def test_version_with_global_options_answers_the_same(log_ws: Path) -> None:
+    from foresight.launch import _only_version
+
+    assert _only_version(["--version"])
+    assert _only_version(["--workspace", str(log_ws), "--db", "x.db", "--version"])
+    assert _only_version([f"--workspace={log_ws}", "-w", "ws", "--version"])
+    assert not _only_version(["--workspace", "--version"])  # --version is the folder
+    assert not _only_version(["status", "--version"])
+    assert not _only_version([])
+    command = [sys.executable, "-m", "foresight", "--workspace", str(log_ws), "--version"]
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"foresight, version {__version__}\n"
+
+
 def test_a_command_run_as_a_process_keeps_its_exit_code_and_output(log_ws: Path) -> None:
     command = [sys.executable, "-m", "foresight", "--workspace", str(log_ws)]
     bad = subprocess.run([*command, "explain", "nope"], capture_output=True, text=True)

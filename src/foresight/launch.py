@@ -13,10 +13,13 @@ import sys
 
 from foresight import __version__
 
+# The global options that take a value (foresight.cli), skipped when looking for --version.
+VALUED = ("--workspace", "-w", "--db")
+
 
 def main() -> None:
     """Entry point of the console script and of `python -m foresight`."""
-    if sys.argv[1:] == ["--version"]:
+    if _only_version(sys.argv[1:]):
         sys.stdout.write(f"foresight, version {__version__}\n")
         return
     from foresight.cli import cli
@@ -32,6 +35,20 @@ def main() -> None:
     except (BrokenPipeError, ValueError):
         code = code or 1
     os._exit(code)
+
+
+def _only_version(args: list[str]) -> bool:
+    """Whether the arguments ask only for the version (global options aside)."""
+    rest = []
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in VALUED:
+            skip = True
+        elif not arg.startswith(tuple(f"{name}=" for name in VALUED if name.startswith("--"))):
+            rest.append(arg)
+    return rest == ["--version"] and not skip
 
 
 def _exit_code(code: object) -> int:
