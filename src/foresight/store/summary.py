@@ -302,11 +302,8 @@ def _rebuild(store: Store, indicators: set[str] | None) -> None:
             conn.execute(f"DELETE FROM evidence_kept WHERE indicator IN ({marks})", listed)
     rankings = _rankings(store)
     chains: dict[Chain, list[standing.Report]] = defaultdict(list)
-    scored: dict[int, tuple[Any, ...]] = {}
-    for row in store._scored(where, params):
-        rid, indicator, absent, day, log_trust, event = row
+    for rid, indicator, absent, day, log_trust, event in store._scored(where, params):
         chains[(indicator, bool(absent))].append((rid, day, log_trust, event))
-        scored[rid] = row
     counts: list[tuple[Any, ...]] = []
     kept: list[tuple[Any, ...]] = []
     for (indicator, absent), reports in chains.items():
@@ -314,9 +311,10 @@ def _rebuild(store: Store, indicators: set[str] | None) -> None:
         counts.extend((indicator, absent, day, n) for day, n in sorted(tally.items()))
         ranking = rankings.get((indicator, absent))
         if ranking is not None:
+            by_id = {report[0]: report for report in reports}
             for rid in standing.still_counting(reports, ranking, horizon):
-                row = scored[rid]
-                kept.append((rid, indicator, absent, row[3], row[4], row[5]))
+                _, day, log_trust, event = by_id[rid]
+                kept.append((rid, indicator, absent, day, log_trust, event))
     _insert(store, "evidence_counts", ("indicator", "absent", "day", "reports"), counts)
     _insert(
         store,
