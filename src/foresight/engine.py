@@ -618,6 +618,7 @@ class Engine:
         peers = peers or [scenario]
         contributions: list[Contribution] = []
         moving = 0
+        share = _group_share(peers, peers.index(scenario))
         observations = self._observations_for(
             entry[3]
             for chain, state in states.items()
@@ -638,10 +639,9 @@ class Engine:
                 term = math.exp(entry[1] - day * state.rate) * RETURNS ** (rank - 1)
                 log_ratio = logs.get(scenario_id, 0.0)
                 if scenario.group:
-                    without = dict(totals)
-                    for peer in peers:
-                        without[peer.id] -= logs.get(peer.id, 0.0) * term
-                    before = posterior(peers, without)[scenario_id]
+                    before = share(
+                        [totals[peer.id] - logs.get(peer.id, 0.0) * term for peer in peers]
+                    )
                 else:
                     before = _sigmoid(
                         scales.logit(scenario.prior) + _cap(totals[scenario_id] - log_ratio * term)
@@ -789,6 +789,22 @@ class Engine:
                 for trust, d, rid, ind, outcome in entries
             ]
         return out
+
+
+def _group_share(members: Sequence[Scenario], index: int) -> Callable[[list[float]], float]:
+    """posterior(members, totals)[members[index].id] for an exclusive group, as a function
+    of the members' totals in order: the same arithmetic, without building dicts (explain
+    calls it once per contribution)."""
+    log_rest = math.log(1.0 - sum(s.prior for s in members))
+    log_priors = [math.log(s.prior) for s in members]
+
+    def share(totals: list[float]) -> float:
+        logs = [p + _cap(t) for p, t in zip(log_priors, totals, strict=True)]
+        top = max([*logs, log_rest])
+        denominator = math.exp(log_rest - top) + sum(math.exp(v - top) for v in logs)
+        return math.exp(logs[index] - top) / denominator
+
+    return share
 
 
 def _cap(log_ratio: float) -> float:
