@@ -85,10 +85,11 @@ def test_supporting_evidence_never_lowers_and_weakening_never_raises(case: tuple
     pack, log, report, target = case
     before = probabilities(pack, log)[target]
     after = probabilities(pack, [*log, report])[target]
+    # (up to rounding: a shared event's weaker appearance is taken out after the sum)
     if report.absent:  # the probe's absence ratio is below 1: it weakens the scenario
-        assert after <= before
+        assert after <= before + 1e-12
     else:
-        assert after >= before
+        assert after >= before - 1e-12
 
 
 @given(pack_and_log(), st.integers(0, 1600), st.booleans())

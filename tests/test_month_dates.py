@@ -98,7 +98,7 @@ def test_a_version_2_log_gains_the_precision_column(db_url: str) -> None:
 
     Version2(db_url).close()
     with open_store(db_url) as store:
-        assert store.schema_version() == 3
+        assert store.schema_version() == len(store.MIGRATIONS)
         row = NewObservation("example-indicator", month_date(2022, 6), "AFP", "B", 2, "GREEN")
         store.add([row], "alice")
         [found] = store.observations()

@@ -1,5 +1,5 @@
 """Run the command line as `python -m foresight`."""
 
-from foresight.cli import main
+from foresight.launch import main
 
 main()

@@ -30,12 +30,21 @@ import operator
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from foresight import scales
+from foresight import scales, standing
 from foresight.loader import Definitions
 from foresight.models import Indicator, Scenario
 from foresight.records import Observation
+
+
+class Summary(Protocol):
+    """What Engine.from_summary reads (the store's evidence summary)."""
+
+    horizon: dt.date
+    rows: Sequence[Sequence[object]]  # id, indicator, absent, day, log_trust, event
+    counts: Sequence[Sequence[object]]  # indicator, absent, day, reports by that day
+
 
 RETURNS = 0.5  # each further distinct event of an indicator counts half the one before it
 TOP_EVENTS = 64  # events beyond this rank weigh less than RETURNS**64 ~ 5e-20: dropped
@@ -250,6 +259,19 @@ class _Chain:
     keyed: list[Entry] = field(default_factory=list)  # sorted by date
     unkeyed_days: list[int] = field(default_factory=list)
     keyed_days: list[int] = field(default_factory=list)
+    # From an evidence summary, which holds only the reports that can still count: the
+    # days reports came in, and how many reports (all, kept or not) count by each.
+    count_days: list[int] | None = None
+    count_totals: list[int] = field(default_factory=list)
+
+    def reports_by(self, day: int) -> int:
+        """How many of the chain's reports are dated on or before day."""
+        if self.count_days is None:
+            return bisect.bisect_right(self.unkeyed_days, day) + bisect.bisect_right(
+                self.keyed_days, day
+            )
+        index = bisect.bisect_right(self.count_days, day)
+        return self.count_totals[index - 1] if index else 0
 
 
 @dataclass
@@ -319,6 +341,7 @@ class Engine:
             self._define(indicator)
         self._chains: dict[Chain, _Chain] = {}
         self._shared: set[object] = set()  # event keys logged under more than one chain
+        self._horizon = -(10**9)  # the earliest day this engine answers (a summary's horizon)
         self._cache: dict[int, tuple[dict[Chain, _ChainState], dict[str, float], int]] = {}
         kept = []
         for obs in observations:
@@ -388,6 +411,62 @@ class Engine:
                     holder.unkeyed.append((day, log_trust + day * rate, rid, rid))  # type: ignore[operator]
         engine._finish()
         return engine
+
+    @classmethod
+    def from_summary(
+        cls,
+        definitions: Definitions,
+        evidence: Summary,
+        load: Callable[[Collection[int]], dict[int, Observation]] | None = None,
+        grade: Callable[[Collection[int]], Mapping[int, Any]] | None = None,
+    ) -> Engine:
+        """An engine over the store's evidence summary (rows as from_scored_rows takes, of
+        only the reports that can still count, and how many reports each chain has by
+        day). It answers dates from evidence.horizon on, exactly as one over the whole log;
+        earlier dates raise ValueError."""
+        engine = cls.from_scored_rows(definitions, evidence.rows, load, grade)
+        engine.unknown.clear()
+        totals: dict[tuple[str, bool], list[tuple[int, int]]] = defaultdict(list)
+        for indicator, absent, day, reports in evidence.counts:
+            totals[(str(indicator), bool(absent))].append((int(day), int(reports)))
+        for (indicator, absent), tally in totals.items():
+            keys = engine._chains_of.get((indicator, absent))
+            if keys is None:
+                engine.unknown[indicator] += sum(n for _, n in tally)
+                continue
+            tally.sort()
+            days = [day for day, _ in tally]
+            running = list(itertools.accumulate(n for _, n in tally))
+            for key in keys:
+                chain = engine._chains.get(key)
+                if chain is None:  # counted reports with nothing kept: cannot happen
+                    chain = engine._chains[key] = _Chain(engine._rates[key], copy=key[2])
+                chain.count_days, chain.count_totals = days, running
+        engine._chains = dict(sorted(engine._chains.items()))
+        engine._horizon = evidence.horizon.toordinal() - EPOCH
+        return engine
+
+    def rankings(self) -> dict[tuple[str, bool], str]:
+        """Per (indicator, absent), how the store's evidence summary must rank its reports:
+        by the decay rates of the indicator's chains, or every report kept when a weight
+        settles a scenario (settling lists every report meeting the criterion)."""
+        out: dict[tuple[str, bool], str] = {}
+        for (indicator_id, absent), keys in self._chains_of.items():
+            settles = not absent and any(
+                w.settles and sid in self.definitions.scenarios
+                for sid, w in self.definitions.indicators[indicator_id].weights.items()
+            )
+            out[(indicator_id, absent)] = standing.encode(
+                (self._rates[key] for key in keys), keep_all=settles
+            )
+        return out
+
+    def _check(self, day: int) -> None:
+        if day < self._horizon:
+            raise ValueError(
+                "this engine reads the evidence summary, which answers dates from "
+                f"{dt.date.fromordinal(self._horizon + EPOCH)} on"
+            )
 
     @property
     def ignored(self) -> int:
@@ -556,7 +635,10 @@ class Engine:
 
     @property
     def first_date(self) -> dt.date | None:
-        """The date of the earliest observation that counts, if any."""
+        """The date of the earliest observation that counts, if any (not known to an
+        engine over the evidence summary, which raises ValueError)."""
+        if any(c.count_days is not None for c in self._chains.values()):
+            raise ValueError("an engine over the evidence summary does not hold early reports")
         days = [d[0] for c in self._chains.values() for d in (c.unkeyed_days, c.keyed_days) if d]
         return dt.date.fromordinal(min(days) + EPOCH) if days else None
 
@@ -580,6 +662,7 @@ class Engine:
         """States, evidence totals and the count at one date, computed once per date."""
         cached = self._cache.get(day)
         if cached is None:
+            self._check(day)
             states = self._states(day)
             cached = (states, self._log_ratios(states, day), self._counted(day))
             self._cache[day] = cached
@@ -607,11 +690,7 @@ class Engine:
         return Assessment(as_of, results, counted)
 
     def _counted(self, day: int) -> int:
-        return sum(
-            bisect.bisect_right(c.unkeyed_days, day) + bisect.bisect_right(c.keyed_days, day)
-            for c in self._chains.values()
-            if not c.copy
-        )
+        return sum(c.reports_by(day) for c in self._chains.values() if not c.copy)
 
     def _variance_terms(
         self, totals: dict[str, float], chain: Chain, state: _ChainState, day: int
@@ -654,6 +733,8 @@ class Engine:
         final: dict[Chain, _ChainState] = {}  # each chain at the last date, kept for reuse
         # per date, the chains whose top events hold an event key shared with another chain
         sharing: list[dict[Chain, _ChainState]] = [{} for _ in days] if self._shared else []
+        if days:
+            self._check(days[0])
         totals = [dict.fromkeys(self.definitions.scenarios, 0.0) for _ in days]
         variances = [dict.fromkeys(self.definitions.scenarios, 0.0) for _ in days] if spread else []
         counted = [0] * len(days)
@@ -678,7 +759,11 @@ class Engine:
                     )
                     seen_unkeyed, seen_keyed = upto_unkeyed, upto_keyed
                 if not chain.copy:
-                    counted[index] += seen_unkeyed + seen_keyed
+                    counted[index] += (
+                        seen_unkeyed + seen_keyed
+                        if chain.count_days is None
+                        else chain.reports_by(day)
+                    )
                 if not logs or not state.top:
                     continue
                 if sharing and any(e[2] in self._shared for e in state.top):
@@ -752,6 +837,7 @@ class Engine:
         contributions: list[Contribution] = []
         moving = 0
         excluded = self._shared_exclusions(states, day) if self._shared else {}
+        share = _group_share(peers, peers.index(scenario))
         observations = self._observations_for(
             entry[3]
             for chain, state in states.items()
@@ -765,8 +851,7 @@ class Engine:
             reports = self._chains[chain]
             primary = self._ratios.get((chain[0], chain[1], False), {})
             if not reports.copy or not any(p.id in primary for p in peers):
-                moving += bisect.bisect_right(reports.unkeyed_days, day)
-                moving += bisect.bisect_right(reports.keyed_days, day)
+                moving += reports.reports_by(day)
             # Only the top events move a scenario: every other report repeats an event
             # already counted or ranks too low to matter.
             # A shared event that moves the scenario through another chain is left out here.
@@ -776,10 +861,9 @@ class Engine:
                 term = math.exp(entry[1] - day * state.rate) * RETURNS ** (rank - 1)
                 log_ratio = logs.get(scenario_id, 0.0)
                 if scenario.group:
-                    without = dict(totals)
-                    for peer in peers:
-                        without[peer.id] -= logs.get(peer.id, 0.0) * term
-                    before = posterior(peers, without)[scenario_id]
+                    before = share(
+                        [totals[peer.id] - logs.get(peer.id, 0.0) * term for peer in peers]
+                    )
                 else:
                     before = _sigmoid(
                         scales.logit(scenario.prior) + _cap(totals[scenario_id] - log_ratio * term)
@@ -900,6 +984,7 @@ class Engine:
         """Per scenario, the reports dated by as_of that meet its resolution criterion
         (a weight with `settles:`), most trusted first."""
         day = as_of.toordinal() - EPOCH
+        self._check(day)
         found: dict[str, list[tuple[float, int, int, str, str]]] = defaultdict(list)
         for indicator in self.definitions.indicators.values():
             settled = {
@@ -926,6 +1011,22 @@ class Engine:
                 for trust, d, rid, ind, outcome in entries
             ]
         return out
+
+
+def _group_share(members: Sequence[Scenario], index: int) -> Callable[[list[float]], float]:
+    """posterior(members, totals)[members[index].id] for an exclusive group, as a function
+    of the members' totals in order: the same arithmetic, without building dicts (explain
+    calls it once per contribution)."""
+    log_rest = math.log(1.0 - sum(s.prior for s in members))
+    log_priors = [math.log(s.prior) for s in members]
+
+    def share(totals: list[float]) -> float:
+        logs = [p + _cap(t) for p, t in zip(log_priors, totals, strict=True)]
+        top = max([*logs, log_rest])
+        denominator = math.exp(log_rest - top) + sum(math.exp(v - top) for v in logs)
+        return math.exp(logs[index] - top) / denominator
+
+    return share
 
 
 def _cap(log_ratio: float) -> float:

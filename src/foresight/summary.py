@@ -23,6 +23,8 @@ from foresight.questions import (
 )
 from foresight.records import Resolution, current_resolutions
 
+CHANGE_DAYS = 30  # status shows each probability's change over this many days
+
 
 @dataclass(frozen=True)
 class Status:
@@ -194,7 +196,7 @@ def status(
     """Each scenario's state and probability, each question's call, at as_of; with
     appraise, the 80% intervals and each question's confidence."""
     scenarios = list(engine.definitions.scenarios.values())
-    before_day = as_of - dt.timedelta(days=30)
+    before_day = as_of - dt.timedelta(days=CHANGE_DAYS)
     before, now = engine.path([before_day, as_of])
     current = current_resolutions(resolutions, as_of)
     settling = engine.settling(as_of)

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from foresight.summary import PathPoint, Status, Why
 
 CONFIG_FILE = "foresight.yaml"
+# What commands that only log need from the validated definitions, kept as plain JSON
+# keyed on the definition files' contents, so that they start without pydantic or YAML.
+INDEX_FILE = Path(".foresight") / "definitions-index.json"
 SKELETON = Path(__file__).parent / "skeleton"
 
 
@@ -85,7 +88,87 @@ class Workspace:
         definitions, problems = load_definitions(self.root)
         if any(not p.warning for p in problems):
             raise DefinitionError(problems)
+        try:
+            config = self.config
+        except DefinitionError:
+            return definitions
+        self._write_index(
+            {
+                "indicators": sorted(definitions.indicators),
+                "no_absence": sorted(
+                    i.id
+                    for i in definitions.indicators.values()
+                    if all(w.absent_ratio == 1.0 for w in i.weights.values())
+                ),
+                "default_tlp": config.default_tlp,
+                "database": config.database,
+            }
+        )
         return definitions
+
+    def indicator_ids(self) -> list[str]:
+        """The ids of the validated indicators (from the index while the files are unchanged)."""
+        index = self._index
+        return list(index["indicators"]) if index else sorted(self.definitions.indicators)
+
+    def indicators_without_absence(self) -> list[str]:
+        """Indicators with no absent: weight, whose absence would move nothing."""
+        index = self._index
+        if index and "no_absence" in index:
+            return list(index["no_absence"])
+        return sorted(
+            i.id
+            for i in self.definitions.indicators.values()
+            if all(w.absent_ratio == 1.0 for w in i.weights.values())
+        )
+
+    @property
+    def default_tlp(self) -> str:
+        """The TLP level an observation gets when none is given (foresight.yaml)."""
+        index = self._index
+        return str(index["default_tlp"]) if index else self.config.default_tlp
+
+    def _index_key(self) -> str:
+        """A digest of foresight's version and every definition file's name and bytes."""
+        import hashlib
+
+        from foresight import __version__
+
+        digest = hashlib.sha256(__version__.encode())
+        files = [self.root / CONFIG_FILE]
+        for folder in ("scenarios", "indicators"):
+            if (self.root / folder).is_dir():
+                files += sorted(p for p in (self.root / folder).rglob("*") if p.is_file())
+        for path in files:
+            digest.update(b"\0" + path.relative_to(self.root).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+        return digest.hexdigest()
+
+    @cached_property
+    def _index(self) -> dict[str, Any] | None:
+        """The definitions index, if it was written for the files as they are now."""
+        try:
+            found = json.loads((self.root / INDEX_FILE).read_text(encoding="utf-8"))
+            if isinstance(found, dict) and found.get("key") == self._index_key():
+                return found
+        except (OSError, ValueError):
+            pass
+        return None
+
+    def _write_index(self, data: dict[str, Any]) -> None:
+        """Record the index beside the local store; a workspace that cannot take it runs
+        without (it is only a shortcut)."""
+        try:
+            key = self._index_key()
+            if self.__dict__.get("_index") and self.__dict__["_index"].get("key") == key:
+                return
+            path = self.root / INDEX_FILE
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_name(path.name + f".{os.getpid()}")
+            temporary.write_text(json.dumps({"key": key, **data}), encoding="utf-8")
+            os.replace(temporary, path)
+        except OSError:
+            pass
 
     def problems(self) -> list:
         """Every problem (errors and warnings) in foresight.yaml and the definitions."""
@@ -132,7 +215,11 @@ class Workspace:
         if self._db_url is not None and not self._db_url.strip():
             raise StoreError("--db is empty; give a SQLite path or a PostgreSQL URL")
         given = self._db_url or os.environ.get("FORESIGHT_DB")
-        return self._resolve_db(given or self.config.database, from_config=not given)
+        if not given:
+            index = self._index  # observe reads the database setting without pydantic
+            configured = str(index["database"]) if index else self.config.database
+            return self._resolve_db(configured, from_config=True)
+        return self._resolve_db(given, from_config=False)
 
     def _resolve_db(self, url: str, *, from_config: bool) -> str:
         from foresight.redact import is_postgres
@@ -165,15 +252,25 @@ class Workspace:
         *,
         known_on: dt.date | None = None,
         audience: str | None = None,
+        since: dt.date | None = None,
     ) -> Engine:
         """An engine over the definitions and the log (only what audience may see).
 
         The store hands over compact rows, filtered and scored in SQL; the engine loads
-        the full observations its explanations show when it needs them."""
+        the full observations its explanations show when it needs them. Given since
+        (and neither known_on nor audience), the engine answers only dates from since on
+        and reads the store's evidence summary where it can, instead of the whole log."""
         from foresight import scales
         from foresight.engine import Engine
 
         definitions = self.definitions  # a bad definition stops it before the store opens
+        if since is not None and known_on is None and audience is None:
+            wanted = Engine(definitions).rankings()
+            evidence = self.store.evidence(wanted, since)
+            if evidence is not None:
+                return Engine.from_summary(
+                    definitions, evidence, self.store.observations_by_id, self.store.gradings
+                )
         tlps = None
         if audience is not None:
             limit = scales.tlp_rank(audience)
@@ -187,11 +284,12 @@ class Workspace:
     ) -> Status:
         """Every scenario's state and probability and every question's call at as_of, with
         up to limit signposts that would change each open call (0: none)."""
-        from foresight.summary import status
+        from foresight.summary import CHANGE_DAYS, status
 
-        engine = self.engine(audience=audience)  # definitions before the store opens
-        resolutions = self.store.resolutions(include_retracted=False)
         day = as_of or dt.date.today()
+        # definitions load (and stop on a bad one) before the store opens
+        engine = self.engine(audience=audience, since=day - dt.timedelta(days=CHANGE_DAYS))
+        resolutions = self.store.resolutions(include_retracted=False)
         return status(engine, day, self.config.yardstick, resolutions, limit)
 
     def favoured(
@@ -202,11 +300,11 @@ class Workspace:
 
     def explain(self, scenario_id: str, as_of: dt.date | None = None) -> Why:
         """Why a scenario stands where it does: prior, evidence, signposts, state."""
-        from foresight.summary import explain
+        from foresight.summary import CHANGE_DAYS, explain
 
-        engine = self.engine()
-        resolutions = self.store.resolutions(include_retracted=False)
         day = as_of or dt.date.today()
+        engine = self.engine(since=day - dt.timedelta(days=CHANGE_DAYS))
+        resolutions = self.store.resolutions(include_retracted=False)
         return explain(engine, scenario_id, day, self.config.yardstick, resolutions)
 
     def history(self, dates: list[dt.date], audience: str | None = None) -> list[PathPoint]:

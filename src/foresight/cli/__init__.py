@@ -158,5 +158,7 @@ def cli(ctx: click.Context, workspace: str | None, db: str | None) -> None:
 
 
 def main() -> None:
-    """Entry point of the console script."""
-    cli(prog_name="foresight")
+    """Run the command line (the console script starts at foresight.launch.main)."""
+    from foresight.launch import main as launch
+
+    launch()

@@ -186,7 +186,10 @@ def observe(ctx: click.Context, indicator: str, as_json: bool, **given: Any) -> 
     analyst = _analyst(given.pop("analyst"))
     values = {"indicator": indicator, **{k: v for k, v in given.items() if v is not None}}
     row = intake.new_observation(
-        values, workspace.definitions.indicators, workspace.config.default_tlp
+        values,
+        workspace.indicator_ids(),
+        workspace.default_tlp,
+        workspace.indicators_without_absence(),
     )
     store = workspace.store
     logged = store.observations(
@@ -377,7 +380,10 @@ def amend(
     }
     values.update({k: v for k, v in given.items() if v is not None})
     row = intake.new_observation(
-        values, workspace.definitions.indicators, workspace.config.default_tlp
+        values,
+        workspace.indicator_ids(),
+        workspace.default_tlp,
+        workspace.indicators_without_absence(),
     )
     new_id = store.amend(observation_id, row, reason, analyst)
     note(f"Retracted observation {observation_id} and logged its correction as {new_id}.")

@@ -123,16 +123,21 @@ class Checker:
         *,
         today: dt.date | None = None,
         now: dt.datetime | None = None,
+        no_absence: Collection[str] | None = None,
     ) -> None:
         self.indicators = {i: i for i in indicators}
-        # Indicators whose absence moves nothing (no absent: weight), when the caller gave
-        # the definitions rather than bare ids.
+        # Indicators whose absence moves nothing (no absent: weight): given, or found when
+        # the caller gave the definitions rather than bare ids.
         defined = indicators.items() if isinstance(indicators, Mapping) else ()
         self.no_absence = frozenset(
-            iid
-            for iid, item in defined
-            if hasattr(item, "weights")
-            and all(w.absent_ratio == 1.0 for w in item.weights.values())
+            no_absence
+            if no_absence is not None
+            else (
+                iid
+                for iid, item in defined
+                if hasattr(item, "weights")
+                and all(w.absent_ratio == 1.0 for w in item.weights.values())
+            )
         )
         self.default_tlp = scales.normalise_tlp(default_tlp)
         self.now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
@@ -522,9 +527,15 @@ def kind_of(raw: Any) -> str:
 
 
 def new_observation(
-    values: Mapping[str, Any], indicators: Collection[str], default_tlp: str
+    values: Mapping[str, Any],
+    indicators: Collection[str],
+    default_tlp: str,
+    no_absence: Collection[str] | None = None,
 ) -> NewObservation:
-    """Check one observation given as field values; raise InputError naming each bad field."""
+    """Check one observation given as field values; raise InputError naming each bad field.
+
+    no_absence: indicators whose absence moves nothing (found from indicators when they
+    are the definitions)."""
     problems: list[str] = []
     for name, value in values.items():
         if isinstance(value, str):
@@ -533,7 +544,7 @@ def new_observation(
             except UnicodeEncodeError:
                 problems.append(f"{name}: is not valid text (check the terminal's encoding)")
     if not problems:
-        row, found = Checker(indicators, default_tlp).check(values)
+        row, found = Checker(indicators, default_tlp, no_absence=no_absence).check(values)
         if row is not None:
             return row
         problems = [

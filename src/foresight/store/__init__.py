@@ -22,14 +22,17 @@ import datetime as dt
 import gc
 import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from foresight import bounds, scales
 from foresight.errors import InputError, StoreError, UnknownIdError
 from foresight.records import OUTCOMES, Observation, Resolution, date_precision, date_text
+
+if TYPE_CHECKING:
+    from foresight.store.summary import Evidence
 
 Progress = Callable[[int], None]
 """Told how many more rows have been handled, as a long write goes on."""
@@ -243,6 +246,8 @@ class Store(ABC):
     MIGRATIONS: Sequence[Callable[[Any], None]] = ()
     #: The backend's open DB-API connection.
     conn: Any
+    #: The backend's parameter marker ("?" or "%s").
+    _marker: str = "?"
 
     @abstractmethod
     def _errors(self) -> AbstractContextManager[None]:
@@ -411,7 +416,12 @@ class Store(ABC):
                 if explicit_ids and not self._is_empty():
                     explicit_ids = False
                 batch = _Batch(self, rows, keys, analyst, utc_now(), explicit_ids, progress)
-                return batch.run()
+                result = batch.run()
+                if result.retracted:
+                    self._refresh_evidence({row.indicator for row in rows})
+                elif result.added:
+                    self._refresh_evidence((), added=result.ids)
+                return result
 
     def retract(self, observation_id: int, reason: str, analyst: str) -> None:
         """Retract an observation: it stays in the log, marked, and stops counting."""
@@ -419,9 +429,10 @@ class Store(ABC):
         if not reason:
             raise InputError("give a reason for the retraction")
         with self._write():
-            self._check_current(observation_id)
+            found = self._check_current(observation_id)
             if not self._insert_retractions([(observation_id, utc_now(), analyst, reason)]):
                 raise InputError(f"observation {observation_id} has already been retracted")
+            self._refresh_evidence({found.indicator})
 
     def amend(self, observation_id: int, new_row: NewObservation, reason: str, analyst: str) -> int:
         """Replace an observation by a corrected one in one transaction; return the new id."""
@@ -441,7 +452,7 @@ class Store(ABC):
         )
         key = content_key(row)
         with self._write():
-            self._check_current(observation_id)
+            old = self._check_current(observation_id)
             record = self._record(row, key, analyst, self._encode_time(now), observation_id)
             inserted = self._insert([record], False)
             _check_ids(inserted)
@@ -451,7 +462,26 @@ class Store(ABC):
                     raise InputError("the amendment changes nothing; give at least one new value")
                 raise InputError(f"an identical observation is already in the log (id {same})")
             self._insert_retractions([(observation_id, now, analyst, reason)])
+            self._refresh_evidence({old.indicator, row.indicator})
         return next(iter(inserted.values()))
+
+    def evidence(self, wanted: Mapping[tuple[str, bool], str], since: dt.date) -> Evidence | None:
+        """The maintained evidence summary, ranked as wanted, if it answers dates from since.
+
+        wanted: per (indicator, absent), the ranking the definitions give the chain
+        (Engine.rankings). Chains kept for another ranking are rebuilt first. None when
+        since is before the summary's horizon: read the whole log instead."""
+        from foresight.store import summary
+
+        return summary.evidence(self, wanted, since)
+
+    def _refresh_evidence(self, indicators: Collection[str], *, added: Sequence[int] = ()) -> None:
+        """Bring the evidence summary up to date (inside a write) for these indicators, or
+        for the observations just added (ids), which can often be merged in."""
+        from foresight.store import summary
+
+        if any(m.__name__ == summary.MIGRATION for m in self.MIGRATIONS):
+            summary.refresh(self, indicators, added)
 
     @abstractmethod
     def resolutions(self, include_retracted: bool = True) -> list[Resolution]:
@@ -523,6 +553,11 @@ class Store(ABC):
             self._insert_resolution_retraction((resolution_id, utc_now(), analyst, reason))
 
     # -- what a backend provides ----------------------------------------------------
+
+    @abstractmethod
+    def _scored(self, where: str, params: list[Any]) -> Iterable[tuple[Any, ...]]:
+        """The scored rows of the observations not retracted, filtered by `where` (SQL that
+        starts with AND, over `o`), in any order."""
 
     @abstractmethod
     def _write(self, *, exclusive: bool = False) -> AbstractContextManager[None]:

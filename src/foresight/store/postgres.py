@@ -22,7 +22,15 @@ from foresight.errors import StoreError
 from foresight.records import Observation, Resolution, with_precision
 from foresight.redact import redact
 from foresight.scales import EPOCH_DATE
-from foresight.store import LogSummary, Store, _summary, check_version, chunks, trust_sql
+from foresight.store import (
+    LogSummary,
+    Store,
+    _summary,
+    check_version,
+    chunks,
+    summary,
+    trust_sql,
+)
 
 # Any fixed 64-bit number; it names foresight's migration lock among advisory locks.
 MIGRATION_LOCK = 0x666F726573696768  # "foresigh"
@@ -166,10 +174,16 @@ def _observation(*values: Any) -> Observation:
     return found
 
 
+def m004_evidence_summary(conn: psycopg.Connection[Any]) -> None:
+    """Create the maintained evidence summary (store/summary.py), built on first read."""
+    summary.create_postgres(conn)
+
+
 class PostgresStore(Store):
     """The log in a PostgreSQL database."""
 
-    MIGRATIONS = (m001_initial, m002_resolutions, m003_observed_precision)
+    MIGRATIONS = (m001_initial, m002_resolutions, m003_observed_precision, m004_evidence_summary)
+    _marker = "%s"
 
     def __init__(self, url: str, *, timeout: float = 10.0) -> None:
         self.url = url
@@ -262,6 +276,19 @@ class PostgresStore(Store):
             f"LEFT JOIN retractions r ON r.observation_id = o.id WHERE {where} ORDER BY o.id"
         )
         with self._errors(), self.conn.cursor() as cursor:
+            cursor.execute(query, [EPOCH_DATE, *trust_params, *params])
+            while rows := cursor.fetchmany(10_000):
+                yield from rows
+
+    def _scored(self, where: str, params: list[Any]) -> Iterator[tuple[Any, ...]]:
+        """The scored rows of the observations not retracted, filtered by where."""
+        trust, trust_params = trust_sql("%s::float8")
+        query = (
+            "SELECT o.id, o.indicator, o.absent, o.observed_on - %s::date, "
+            f"{trust}, o.event FROM observations o "
+            "WHERE NOT EXISTS (SELECT 1 FROM retractions r WHERE r.observation_id = o.id)" + where
+        )
+        with self.conn.cursor() as cursor:
             cursor.execute(query, [EPOCH_DATE, *trust_params, *params])
             while rows := cursor.fetchmany(10_000):
                 yield from rows
