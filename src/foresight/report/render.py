@@ -30,7 +30,7 @@ from jinja2 import (
 
 from foresight import scales
 from foresight.errors import ForesightError, ReportError
-from foresight.report import charts, snapshot
+from foresight.report import charts, pdf, snapshot
 from foresight.report.context import (
     NOTABLE,
     Brief,
@@ -46,8 +46,10 @@ from foresight.summary import month_end
 if TYPE_CHECKING:
     from foresight.workspace import Workspace
 
-FORMATS: tuple[str, ...] = ("md", "html")
-BRIEF_FILE = re.compile(r"^(\d{4})-(\d{2})\.(md|html)$")
+FORMATS: tuple[str, ...] = ("md", "html", "pdf")
+DEFAULT_FORMATS: tuple[str, ...] = ("md", "html")
+BRIEF_FILE = re.compile(r"^(\d{4})-(\d{2})\.(md|html|pdf)$")
+COMMENTARY_DIR = "commentary"  # the analyst's commentary for a month: commentary/YYYY-MM.md
 INDEX = "index.html"
 
 
@@ -61,6 +63,7 @@ class IndexEntry:
     marking: Marking | None
     html: str | None  # file name, if that format exists
     md: str | None
+    pdf: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,7 @@ def environment(overrides: Path | None = None) -> Environment:
         ratio=lambda value: f"×{value:.3g}",
         long_date=long_date,
         cell=md_cell,
+        md_text=md_text,
         oneline=lambda text: " ".join(str(text).split()),
     )
     env.globals["line_chart"] = charts.line_chart
@@ -143,6 +147,15 @@ def md_cell(value: object) -> str:
     """Text safe inside a Markdown table cell: no pipes, no line breaks."""
     text = " ".join(str(value).split())
     return text.replace("\\", "\\\\").replace("|", "\\|")
+
+
+MARKDOWN_ACTIVE = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+
+
+def md_text(value: object) -> str:
+    """Analyst text as literal Markdown: one line, every character Markdown acts on escaped."""
+    text = " ".join(str(value).split())
+    return MARKDOWN_ACTIVE.sub(r"\\\1", text)
 
 
 def render(env: Environment, name: str, **context: Any) -> str:
@@ -185,7 +198,7 @@ def write_brief(
     month: dt.date,
     *,
     audience: str | None = None,
-    formats: Sequence[str] = FORMATS,
+    formats: Sequence[str] = DEFAULT_FORMATS,
     out: Path | None = None,
     generated: dt.datetime | None = None,
     audit: bool = True,
@@ -209,6 +222,7 @@ def write_brief(
     definitions = workspace.definitions
     store = workspace.store
     levels = visible_levels(level)
+    commentary = read_commentary(workspace.root / COMMENTARY_DIR / f"{key}.md")
     # The engine reads compact scored rows and loads only the observations it shows;
     # the provenance is counted by the database: the log is never held in memory.
     brief = compose_brief(
@@ -232,12 +246,17 @@ def write_brief(
         generated=generated,
         resolutions=store.resolutions(),
         audit=audit,
+        commentary=commentary,
+        appendix=config.methodology_appendix,
     )
     env = environment(workspace.templates_dir)
-    files: dict[Path, str] = {}
-    for fmt in FORMATS:
+    files: dict[Path, str | bytes] = {}
+    for fmt in ("md", "html"):
         if fmt in formats:
             files[folder / f"{key}.{fmt}"] = render(env, f"brief.{fmt}.j2", brief=brief)
+    if "pdf" in formats:
+        html = render(env, "brief.html.j2", brief=brief)
+        files[folder / f"{key}.pdf"] = pdf.html_to_pdf(html)
     snapshots = snapshot.read_all(folder)
     snapshots[key] = brief.snapshot
     files[snapshot.snapshot_path(folder, key)] = snapshot.dumps(brief.snapshot)
@@ -274,13 +293,28 @@ def build_index(
                 marking,
                 found[key].get("html"),
                 found[key].get("md"),
+                found[key].get("pdf"),
             )
         )
     highest = max((e.marking.rank for e in entries if e.marking), default=0)
     return Index(workspace, Marking(scales.TLP_LEVELS[highest]), entries)
 
 
-def write_atomically(files: dict[Path, str]) -> None:
+def read_commentary(path: Path) -> str:
+    """The analyst's commentary for the month, or '' when there is none."""
+    if not path.is_file():
+        return ""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ReportError(
+            f"{path.name}: the commentary is not UTF-8 text (save it as UTF-8)"
+        ) from None
+    except OSError as exc:
+        raise ReportError(f"{path.name}: cannot read the commentary: {exc.strerror}") from None
+
+
+def write_atomically(files: dict[Path, str | bytes]) -> None:
     """Write each text to a temporary file beside its target, then rename all into place."""
     mask = os.umask(0)
     os.umask(mask)
@@ -290,8 +324,12 @@ def write_atomically(files: dict[Path, str]) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
             staged.append((Path(name), path))
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
+            if isinstance(text, bytes):
+                with os.fdopen(fd, "wb") as binary:
+                    binary.write(text)
+            else:
+                with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                    handle.write(text)
             os.chmod(name, 0o666 & ~mask)
         for temporary, path in staged:
             os.replace(temporary, path)
