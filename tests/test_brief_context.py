@@ -62,15 +62,29 @@ def test_numbers_are_as_of_the_month_end() -> None:
     assert brief.provenance.later == 1
     assert brief.provenance.counted == 1
     assert brief.provenance.in_month == 1
-    assert brief.judgements[0].startswith(
-        "Which of “Scenario a”, “Scenario b” or none of these will happen by 1 January 2030? "
-        "“Scenario a” leads by 1 January 2030 at "
+    group, c = brief.judgements
+    assert group.question_id == "g" and c.question_id == "c"
+    assert group.sentence.startswith(
+        f"Very likely ({100 * a.probability:.0f}%) that Scenario a by 1 January 2030, "
+        "the likeliest of 3 answers, "
     )
-    assert brief.judgements[1].startswith("“Scenario c” is unlikely by 1 January 2030")
-    assert not any("ahead of “Scenario c”" in line for line in brief.judgements)
+    assert c.sentence == "Unlikely (20%) that Scenario c by 1 January 2030."
+    assert c.time_frame == "by 1 January 2030" and c.probability == pytest.approx(0.2)
+    assert not any("ahead of “Scenario c”" in j.sentence for j in brief.judgements)
+    assert group.since.startswith(f"Up {100 * a.change:.1f} points since 31 October 2021; ")
+    assert "“Indicator up-a” (Cable, graded A1, 10 November 2021)" in group.since
+    assert group.citation is not None and group.citation.marker == "[1]"
+    assert c.since == "Unchanged since 31 October 2021; no report of the month moved it"
+    assert c.citation is None and c.confidence is None
     assert brief.mover_sentence.startswith("The biggest mover was \u201cScenario a\u201d, up ")
     assert "\u201cIndicator up-a\u201d (Cable, graded A1, 10 November 2021)" in brief.mover_sentence
-    assert brief.headline.startswith("g: Scenario a leads at ")
+    assert brief.headline == group.sentence
+    assert [(r.number, r.text) for r in brief.references] == [(1, "Cable")]
+    [story] = brief.month_story.groups
+    assert story.heading == "Scenario a / Scenario b"
+    assert [(line.observed_on, line.what) for line in story.lines] == [
+        (dt.date(2021, 11, 10), "Indicator up-a")
+    ]
     assert brief.groups[0].titles == ["Scenario a", "Scenario b"]
 
 
@@ -141,8 +155,10 @@ def test_chart_svg_has_one_path_per_scenario_and_escapes_titles() -> None:
     assert "<b>" not in svg
     assert 'aria-labelledby="c1-title c1-desc"' in svg
     assert svg == str(line_chart(brief.chart, "c1"))
-    assert len(brief.chart.ticks) == 13
-    assert brief.chart.ticks[0] == dt.date(2020, 11, 30)
+    # Nothing moved before November: the window is the shortest, six months.
+    assert len(brief.chart.ticks) == 7
+    assert brief.chart.ticks[0] == dt.date(2021, 5, 31)
+    assert svg.count('class="line-label"') == 3
 
 
 def test_templates_render_with_strict_undefined() -> None:
@@ -150,7 +166,7 @@ def test_templates_render_with_strict_undefined() -> None:
     brief = make([observation("up-a", dt.date(2021, 11, 10), note="a | b\nc")])
     md = render(env, "brief.md.j2", brief=brief)
     html = render(env, "brief.html.j2", brief=brief)
-    assert "| a \\| b c |" in md
+    assert "- 2021-11-10, Indicator up-a: a | b c" in md  # notes stay out of table cells
     assert "Generated: 1 December 2021, 09:30 UTC" in md
     assert '<time datetime="2021-12-01T09:30:00Z">1 December 2021, 09:30 UTC</time>' in html
 

@@ -166,11 +166,8 @@ def _end_labels(
         time_frame = escape(s.horizon_words)
         if s.resolved:
             time_frame = escape(f"resolved: {s.resolved[1].replace('-', ' ')}")
-        second = (
-            f'<tspan x="{_n(right + 12)}" dy="12" class="horizon" font-size="10" font-weight="400">{time_frame}</tspan>'
-            if two_lines
-            else f' <tspan class="horizon" font-size="10" font-weight="400">{time_frame}</tspan>'
-        )
+        small = f'class="horizon" font-size="10" font-weight="400">{time_frame}</tspan>'
+        second = f'<tspan x="{_n(right + 12)}" dy="12" {small}' if two_lines else f" <tspan {small}"
         out.append(
             f'<text class="line-label" x="{_n(right + 12)}" y="{_n(at)}" fill="{s.colour}" '
             'font-size="11.5" font-weight="700" '

@@ -61,22 +61,21 @@ def _judgement(
         sentence = f"{phrase} ({pct(leader.probability)}) that {clause(row.title)} {frame}."
     else:
         members = [by_id[m.id] for m in question.members]
+        answers = len(members) + 1  # with "none of these"
         if leader.id is None:
-            named = ", ".join(f"\u201c{r.title}\u201d" for r in members)
-            sentence = f"{phrase} ({pct(leader.probability)}) that none of {named} happens {frame}"
+            named = " or ".join(f"\u201c{r.label}\u201d" for r in members)
+            sentence = f"{phrase} ({pct(leader.probability)}) that neither {named} happens {frame}"
         else:
-            row = by_id[leader.id]
-            others = [f"\u201c{r.label}\u201d" for r in members if r.id != row.id]
             sentence = (
-                f"{phrase} ({pct(leader.probability)}) that {clause(row.title)} {frame}, "
-                f"rather than {', '.join([*others, 'none of these'])}"
+                f"{phrase} ({pct(leader.probability)}) that {clause(by_id[leader.id].title)} "
+                f"{frame}, the likeliest of {answers} answers"
             )
         second = question.runner_up
         if second is not None:
             other = (
                 "none of these" if second.id is None else f"\u201c{by_id[second.id].label}\u201d"
             )
-            sentence += f"; {100 * question.margin:.0f} points ahead of {other}"
+            sentence += f", {100 * question.margin:.0f} points ahead of {other}"
         sentence += "."
     moved = [by_id[m.id] for m in question.members]
     since, citation = _since(question, moved, monthly, definitions, citations, previous_end)
