@@ -15,6 +15,7 @@ from foresight.engine import Contribution
 from foresight.loader import Definitions
 from foresight.questions import Question
 from foresight.report.citations import Citations, Reference
+from foresight.report.common import clause
 from foresight.report.scenarios import ScenarioRow, movement
 
 LINES_SHOWN = 6  # lines per question; the rest are counted and left to the annex
@@ -34,10 +35,7 @@ class MonthLine:
     def what(self) -> str:
         """'Looked for and not found: …' or the indicator's title."""
         if self.absent:
-            return (
-                f"Looked for and not found: {self.indicator_title[:1].lower()}"
-                + (self.indicator_title[1:])
-            )
+            return f"Looked for and not found: {clause(self.indicator_title)}"
         return self.indicator_title
 
 
