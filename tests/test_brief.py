@@ -249,7 +249,7 @@ def test_markdown_structure(ws: Path, db: Path, tmp_path: Path) -> None:
     assert (
         "- 5 November 2021: Both sides announce a ceasefire. Reported by Embassy contact" in story
     )
-    assert "- 18 November 2021: Looked for and not found: shelling resumes" in story
+    assert "- 18 November 2021: Looked for and not found: Shelling resumes" in story
     sources = section(md, "## Sources", "## Evidence annex")
     assert "1. Embassy contact" in sources
     assert "First brief: nothing to compare." in md
