@@ -580,3 +580,58 @@ def test_the_brief_from_the_store_equals_one_from_observations_in_memory(
     assert from_store.track is not None and from_store.track.rows  # type: ignore[attr-defined]
     assert from_store == in_memory
     assert {"indicators"} in [set(kwargs) for kwargs in asked]
+
+
+def test_the_analysts_commentary_sits_under_the_month_escaped(
+    ws: Path, db: Path, tmp_path: Path
+) -> None:
+    (ws / "commentary").mkdir()
+    (ws / "commentary" / "2021-11.md").write_text(
+        f"Talks *moved* fast.\n{SCRIPT} [a link](https://example.org)\n\nSecond paragraph.\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = brief(ws, db, out, "--month", "2021-11")
+    assert result.exit_code == 0, result.output
+    md = (out / "2021-11.md").read_text(encoding="utf-8")
+    page = (out / "2021-11.html").read_text(encoding="utf-8")
+    story = section(md, "## November 2021 in brief", "## Scenarios")
+    assert story.index("Reported by") < story.index("### Analyst's commentary")
+    assert (
+        "Talks \\*moved\\* fast. \\<script\\>alert\\(1\\)\\</script\\> "
+        "\\[a link\\]\\(https://example.org\\)\n\nSecond paragraph.\n" in story
+    )
+    html_story = section(page, 'id="this-month"', "</section>")
+    assert "<p>Talks *moved* fast. &lt;script&gt;alert(1)&lt;/script&gt; [a link]" in html_story
+    assert "<p>Second paragraph.</p>" in html_story
+    assert SCRIPT not in page
+    # Another month has no commentary, so none is shown.
+    assert brief(ws, db, out, "--month", "2021-10").exit_code == 0
+    assert "commentary" not in (out / "2021-10.md").read_text(encoding="utf-8")
+
+
+def test_a_commentary_that_is_not_text_writes_nothing(ws: Path, db: Path, tmp_path: Path) -> None:
+    (ws / "commentary").mkdir()
+    (ws / "commentary" / "2021-11.md").write_bytes(b"\xff\xfe\x00bad")
+    out = tmp_path / "out"
+    result = brief(ws, db, out, "--month", "2021-11")
+    assert result.exit_code == 1
+    assert "2021-11.md: the commentary is not UTF-8 text (save it as UTF-8)" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_a_workspace_can_turn_the_methodology_appendix_off(
+    ws: Path, db: Path, tmp_path: Path
+) -> None:
+    config = ws / "foresight.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + "methodology_appendix: false\n", encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    assert brief(ws, db, out, "--month", "2021-11").exit_code == 0
+    md = (out / "2021-11.md").read_text(encoding="utf-8")
+    assert "## Methodology and provenance" not in md and "## Provenance" in md
+    assert "The model in plain words" not in md
+    assert "**How the numbers are made.**" in md and "methodology appendix" not in md
+    assert "Evidence fingerprint" in md

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from factories import definitions, indicator, observation, scenario
@@ -234,3 +235,41 @@ def test_helpers() -> None:
     assert add_months(dt.date(2021, 11, 1), -12) == dt.date(2020, 11, 1)
     with pytest.raises(ReportError):
         add_months(dt.date(1, 1, 1), -1)
+
+
+def test_the_window_starts_where_the_evidence_does() -> None:
+    base = pack()
+    recent = [
+        Scenario.model_validate({**s.model_dump(), "prior_set_on": "2021-03-15"})
+        for s in base.scenarios.values()
+    ]
+    defs = definitions(recent, list(base.indicators.values()))
+    # Evidence from mid-April: the window starts at the end of March, not a year back.
+    brief = make([observation("up-a", dt.date(2021, 4, 15), tlp="GREEN")], defs=defs)
+    assert brief.chart.ticks[0] == dt.date(2021, 3, 31)
+    assert len(brief.chart.ticks) == 9
+    # The earliest prior set a year and more back, evidence all along: twelve months.
+    log = [observation("up-a", dt.date(2020, 12, 10), event="d")]
+    log += [observation("up-a", dt.date(2021, m, 10), event=f"m{m}") for m in range(1, 12)]
+    assert len(make(log).chart.ticks) == 13
+
+
+def test_the_chart_marks_horizons_resolutions_and_bands() -> None:
+    brief = make([observation("up-a", dt.date(2021, 11, 10))])
+    series = brief.chart.series
+    inside = dt.date(2021, 8, 31)
+    band = [(day, max(0.0, v - 0.1), min(1.0, v + 0.1)) for day, v in series[0].points]
+    marked = [
+        replace(series[0], horizon=inside, band=band),
+        replace(series[1], resolved=(dt.date(2021, 9, 15), "did-not-happen")),
+        series[2],
+    ]
+    svg = str(line_chart(replace(brief.chart, series=marked), "c2"))
+    assert svg.count("<polygon ") == 1  # one band, only where an interval exists
+    assert "<title>Scenario a: horizon, 2021-08-31</title>" in svg
+    assert "<title>Scenario b: resolved (did not happen), 2021-09-15</title>" in svg
+    assert "resolved: did not happen</tspan>" in svg
+    assert svg.count('class="line-label"') == 3
+    plain = str(line_chart(brief.chart, "c3"))
+    assert "<polygon " not in plain and "horizon, " not in plain
+    assert plain.count(">by Jan 2030</tspan>") == 3
