@@ -78,6 +78,7 @@ from foresight.report.trend import (
     chart,
     key_points,
     window,
+    year_ticks,
 )
 from foresight.store import LogSummary, summarise
 from foresight.summary import month_end, status
@@ -287,14 +288,15 @@ def compose_brief(
         for sid, e in explanations.items()
     }
     order = list(definitions.scenarios)
+    points = key_points(monthly)
+    # One replay over the year's month ends and the key dates; the window is cut from it.
+    dates = sorted({*year_ticks(first), *(c.observation.observed_on for _, c in points)})
+    path = dict(zip(dates, engine.path(dates), strict=True))
     ticks = window(
         first,
         definitions,
-        lambda days: [[a.probability(sid) for sid in order] for a in engine.path(days)],
+        lambda days: [[path[day].probability(sid) for sid in order] for day in days],
     )
-    points = key_points(monthly)
-    dates = sorted({*ticks, *(c.observation.observed_on for _, c in points)})
-    path = dict(zip(dates, engine.path(dates), strict=True))
     now = path[end]
     result = status(engine, end, yardstick, resolutions, 1)
     before = status(engine, previous_end, yardstick, resolutions, 0).board

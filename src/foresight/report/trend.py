@@ -108,13 +108,21 @@ class Chart:
     table: list[tuple[dt.date, list[float]]]  # month-end values, one per series
 
 
+def year_ticks(first: dt.date) -> list[dt.date]:
+    """The month ends of the twelve months up to the month holding first, oldest first."""
+    return [month_end(add_months(first, -k)) for k in range(CHART_MONTHS, -1, -1)]
+
+
 def window(
     first: dt.date,
     definitions: Definitions,
     probabilities: Callable[[list[dt.date]], list[list[float]]],
 ) -> list[dt.date]:
-    """The chart's month ends, oldest first, ending at the month's end."""
-    ticks = [month_end(add_months(first, -k)) for k in range(CHART_MONTHS, -1, -1)]
+    """The chart's month ends, oldest first, ending at the month's end.
+
+    probabilities: every scenario's probability at each of the given days.
+    """
+    ticks = year_ticks(first)
     latest_start = len(ticks) - 1 - MIN_CHART_MONTHS
     earliest = min(s.prior_set_on for s in definitions.scenarios.values())
     start = max((i for i, tick in enumerate(ticks) if tick < earliest), default=0)
