@@ -350,7 +350,7 @@ def test_audience_green_withholds_and_marks(ws: Path, db: Path, tmp_path: Path) 
     assert md.splitlines()[0] == md.splitlines()[-1] == "**TLP:GREEN**"
     assert page.count(">TLP:GREEN</span></p>") == 2
     assert "2 withheld above TLP:GREEN" in md
-    assert "releasable to a TLP:GREEN audience (2 observation(s) marked higher were withheld)" in md
+    assert "releasable to a TLP:GREEN audience counts (2 observation(s) marked higher" in md
     assert "Looked for along the whole line" not in md + page
     assert "A secret report" not in md + page
     # The numbers themselves come only from releasable evidence.
@@ -633,5 +633,5 @@ def test_a_workspace_can_turn_the_methodology_appendix_off(
     md = (out / "2021-11.md").read_text(encoding="utf-8")
     assert "## Methodology and provenance" not in md and "## Provenance" in md
     assert "The model in plain words" not in md
-    assert "**How the numbers are made.**" in md and "methodology appendix" not in md
+    assert "**How the numbers are made.**" in md and "appendix gives" not in md
     assert "Evidence fingerprint" in md

@@ -388,7 +388,13 @@ def _watch(sections: list[ScenarioSection]) -> list[WatchItem]:
     items = []
     for section in sections:
         row = section.row
-        for s in section.signposts[:WATCH_SHOWN]:
+        seen: set[str] = set()
+        distinct = []  # one line per signpost: the likelier-to-matter way of seeing it
+        for s in section.signposts:
+            if s.indicator_id not in seen:
+                seen.add(s.indicator_id)
+                distinct.append(s)
+        for s in distinct[:WATCH_SHOWN]:
             items.append(
                 WatchItem(
                     row.label,

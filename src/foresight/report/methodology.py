@@ -61,11 +61,11 @@ def methodology(
     cred = scales.CREDIBILITY_TRUST
     strength = ", ".join(f"{word} {value:g}" for word, value in scales.STRENGTH.items())
     summary = (
-        "Each scenario starts from an analyst's prior probability; every graded report of a "
-        "signpost moves it by the weight the analysts gave that signpost, discounted for the "
-        "source's reliability and the information's credibility, and ageing over time. "
-        f"Estimative phrases follow the {scales.YARDSTICK_TITLES[yardstick]}. "
-        f"The numbers use only evidence releasable to a {audience.label} audience"
+        "Each scenario starts from an analyst's prior; every graded report of a signpost "
+        "moves it by the signpost's weight, discounted for the source's reliability and the "
+        "information's credibility, and ageing over time. Phrases follow the "
+        f"{scales.YARDSTICK_TITLES[yardstick]}. Only evidence releasable to a "
+        f"{audience.label} audience counts"
         + (f" ({withheld} observation(s) marked higher were withheld)." if withheld else ".")
     )
     paragraphs = [
