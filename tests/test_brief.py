@@ -616,7 +616,9 @@ def test_a_commentary_that_is_not_text_writes_nothing(ws: Path, db: Path, tmp_pa
     out = tmp_path / "out"
     result = brief(ws, db, out, "--month", "2021-11")
     assert result.exit_code == 1
-    assert "2021-11.md: the commentary is not UTF-8 text (save it as UTF-8)" in result.output
+    assert "commentary/2021-11.md: the commentary is not UTF-8 text (save it as UTF-8)" in (
+        result.output
+    )
     assert "Traceback" not in result.output
     assert not out.exists()
 
@@ -625,11 +627,12 @@ def test_a_workspace_can_turn_the_methodology_appendix_off(
     ws: Path, db: Path, tmp_path: Path
 ) -> None:
     config = ws / "foresight.yaml"
-    config.write_text(
-        config.read_text(encoding="utf-8") + "methodology_appendix: false\n", encoding="utf-8"
-    )
+    text = config.read_text(encoding="utf-8")
+    assert "methodology_appendix: true\n" in text  # a new workspace says so
+    config.write_text(text.replace("appendix: true", "appendix: false"), encoding="utf-8")
     out = tmp_path / "out"
-    assert brief(ws, db, out, "--month", "2021-11").exit_code == 0
+    result = brief(ws, db, out, "--month", "2021-11")
+    assert result.exit_code == 0, result.output
     md = (out / "2021-11.md").read_text(encoding="utf-8")
     assert "## Methodology and provenance" not in md and "## Provenance" in md
     assert "The model in plain words" not in md

@@ -308,10 +308,11 @@ def read_commentary(path: Path) -> str:
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise ReportError(
-            f"{path.name}: the commentary is not UTF-8 text (save it as UTF-8)"
+            f"{COMMENTARY_DIR}/{path.name}: the commentary is not UTF-8 text (save it as UTF-8)"
         ) from None
     except OSError as exc:
-        raise ReportError(f"{path.name}: cannot read the commentary: {exc.strerror}") from None
+        where = f"{COMMENTARY_DIR}/{path.name}"
+        raise ReportError(f"{where}: cannot read the commentary: {exc.strerror}") from None
 
 
 def write_atomically(files: dict[Path, str | bytes]) -> None:
