@@ -7,9 +7,11 @@ generates a workspace with benchmarks/generate.py, then times, as separate proce
 several runs each (median and spread), with the peak resident memory of each process:
 start-up (`--version`), `observe` of one entry, `import` of the N-row CSV (rows per second),
 `status`, `favoured`, `explain` of one scenario, `history --all --step month` over 120
-months, and `brief` for one month. The floor is a bare Python process that connects to the
-same SQLite file and reads the columns the engine needs with one SELECT; every command's
-ratio to it is printed. `--full` adds N = 1,000,000 (several minutes).
+months, `brief` for one month, and the web app's dashboard: one GET of `/` from a
+running `foresight serve` (warm, over HTTP on 127.0.0.1; the server's peak memory). The
+floor is a bare Python process that connects to the same SQLite file and reads the
+columns the engine needs with one SELECT; every command's ratio to it is printed.
+`--full` adds N = 1,000,000 (several minutes).
 """
 
 from __future__ import annotations
@@ -188,7 +190,52 @@ def bench_size(size: int, work: Path, runs: int, env: dict[str, str]) -> list[Ti
             runs,
         )
     )
+    timings.append(bench_dashboard(ws, size, runs, env))
     return timings
+
+
+def bench_dashboard(ws: Path, size: int, runs: int, env: dict[str, str]) -> Timing:
+    """Time GET / (the dashboard) on a running server, after one untimed warm-up request."""
+    import socket
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "foresight", "--workspace", str(ws), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}/?as_of={AS_OF}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=30) as answer:
+                    answer.read()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    stderr = server.stderr.read().decode() if server.stderr else ""
+                    raise SystemExit(f"foresight serve did not start:\n{stderr}") from None
+                time.sleep(0.2)
+        seconds = []
+        for _ in range(max(runs, 5)):
+            start = time.perf_counter()
+            with urllib.request.urlopen(url, timeout=30) as answer:
+                answer.read()
+            seconds.append(time.perf_counter() - start)
+        with open(f"/proc/{server.pid}/status", encoding="ascii") as status:
+            peak = next(
+                (int(line.split()[1]) / 1024 for line in status if line.startswith("VmHWM")),
+                math.nan,
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return Timing("serve: dashboard GET /", size, seconds, peak, "warm server")
 
 
 def report(timings: list[Timing]) -> None:

@@ -76,7 +76,10 @@ def test_numbers_are_as_of_the_month_end() -> None:
     assert "“Indicator up-a” (Cable, graded A1, 10 November 2021)" in group.since
     assert group.citation is not None and group.citation.marker == "[1]"
     assert c.since == "Unchanged since 31 October 2021; no report of the month moved it"
-    assert c.citation is None and c.confidence is None
+    assert c.citation is None
+    # The confidence assessment fills the judgement's slot, with its reasons.
+    assert group.confidence in ("high", "moderate", "low") and group.confidence_reasons
+    assert c.confidence == "low"
     assert brief.mover_sentence.startswith("The biggest mover was \u201cScenario a\u201d, up ")
     assert "\u201cIndicator up-a\u201d (Cable, graded A1, 10 November 2021)" in brief.mover_sentence
     assert brief.headline == group.sentence
@@ -258,18 +261,20 @@ def test_the_chart_marks_horizons_resolutions_and_bands() -> None:
     brief = make([observation("up-a", dt.date(2021, 11, 10))])
     series = brief.chart.series
     inside = dt.date(2021, 8, 31)
-    band = [(day, max(0.0, v - 0.1), min(1.0, v + 0.1)) for day, v in series[0].points]
+    assert all(s.band for s in series)  # the 80% intervals at each month end
     marked = [
-        replace(series[0], horizon=inside, band=band),
+        replace(series[0], horizon=inside),
         replace(series[1], resolved=(dt.date(2021, 9, 15), "did-not-happen")),
         series[2],
     ]
     svg = str(line_chart(replace(brief.chart, series=marked), "c2"))
-    assert svg.count("<polygon ") == 1  # one band, only where an interval exists
+    assert svg.count("<polygon ") == 3  # a band wherever an interval exists
     assert "<title>Scenario a: horizon, 2021-08-31</title>" in svg
     assert "<title>Scenario b: resolved (did not happen), 2021-09-15</title>" in svg
     assert "resolved: did not happen</tspan>" in svg
     assert svg.count('class="line-label"') == 3
-    plain = str(line_chart(brief.chart, "c3"))
+    plain = str(
+        line_chart(replace(brief.chart, series=[replace(s, band=None) for s in series]), "c3")
+    )
     assert "<polygon " not in plain and "horizon, " not in plain
     assert plain.count(">by Jan 2030</tspan>") == 3

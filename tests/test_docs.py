@@ -48,3 +48,43 @@ def test_a_mistyped_command_suggests_the_right_one() -> None:
     result = CliRunner().invoke(cli, ["stauts"])
     assert result.exit_code == 2
     assert "did you mean 'status'?" in result.output
+
+
+def test_confidence_worked_example() -> None:
+    import datetime as dt
+
+    from factories import START, definitions, indicator, observation, scenario
+
+    from foresight.engine import Engine
+    from foresight.summary import status
+
+    day = START + dt.timedelta(days=1500)
+    pack = definitions(
+        [scenario("war", 0.3)], [indicator("clashes", {"war": "strong-for"}, half_life=90)]
+    )
+    log = [observation("clashes", day, source="Wire A", reliability="B", credibility=2)]
+    result = status(Engine(pack, log), day, "icd203")
+    assert round(result.board.standings["war"].probability or 0, 3) == 0.546
+    low, high = result.interval("war")  # type: ignore[misc]
+    assert (round(low, 2), round(high, 2)) == (0.41, 0.68)
+    assert "σ(0.183 ± 0.561) = **41%–68%**" in README
+    confidence = result.confidence("war")
+    assert confidence is not None and confidence.level == "low"
+    assert "rests on a single source (Wire A, graded B2)" in confidence.reasons
+    log += [
+        observation(
+            "clashes", day - dt.timedelta(days=10), source="Wire B", reliability="A", credibility=2
+        ),
+        observation(
+            "clashes",
+            day - dt.timedelta(days=20),
+            source="Agency C",
+            reliability="B",
+            credibility=1,
+        ),
+    ]
+    result = status(Engine(pack, log), day, "icd203")
+    assert round(result.board.standings["war"].probability or 0, 3) == 0.760
+    low, high = result.interval("war")  # type: ignore[misc]
+    assert (round(low, 2), round(high, 2)) == (0.62, 0.86)
+    assert result.confidence("war").level == "high"  # type: ignore[union-attr]

@@ -21,6 +21,7 @@ The maths, with a worked example, is in the README ("The maths of the engine").
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import heapq
 import itertools
@@ -37,6 +38,7 @@ from foresight.records import Observation
 
 RETURNS = 0.5  # each further distinct event of an indicator counts half the one before it
 TOP_EVENTS = 64  # events beyond this rank weigh less than RETURNS**64 ~ 5e-20: dropped
+EVIDENCE_RANKS = 24  # events beyond this rank weigh < RETURNS**24 ~ 6e-8 of the strongest
 MAX_LOG_RATIO = 20.0  # total evidence on a scenario is capped at a likelihood ratio of e^20
 LN2 = math.log(2.0)
 EPOCH_DATE = scales.EPOCH_DATE  # days are counted from here: small, exact decay exponents
@@ -112,6 +114,8 @@ class Assessment:
     as_of: dt.date
     results: dict[str, ScenarioResult]
     counted: int  # observations that took part (dated by as_of, known, not retracted)
+    # per scenario, the variance of its evidence in log-odds (only when asked for)
+    variance: dict[str, float] | None = None
 
     def probability(self, scenario_id: str) -> float:
         """The probability of one scenario."""
@@ -173,6 +177,50 @@ class Settling:
         return self.trust >= scales.ACTIONABLE_TRUST - 1e-12
 
 
+@dataclass(frozen=True, slots=True)
+class Report:
+    """One report as the engine weighs it: its id, day (from EPOCH_DATE) and ln(trust)."""
+
+    id: int
+    day: int
+    log_trust: float
+
+
+@dataclass(frozen=True, slots=True)
+class ChainEvidence:
+    """One chain's strongest events at a date, each with all its reports (strongest first)."""
+
+    key: Chain
+    rate: float  # ln2 / half-life per day
+    logs: dict[str, float]  # ln(likelihood ratio) per scenario it moves
+    events: list[tuple[Report, ...]]
+
+
+def event_weight(
+    reports: Iterable[Report], day: int, rate: float
+) -> tuple[float, float, float] | None:
+    """An event's (potential, aged weight at day, ln trust): as trusted as its most trusted
+    report, as old as its earliest; None when no report is left."""
+    first: int | None = None
+    best = -math.inf
+    for report in reports:
+        first = report.day if first is None else min(first, report.day)
+        best = max(best, report.log_trust)
+    if first is None:
+        return None
+    return best + first * rate, math.exp(best - (day - first) * rate), best
+
+
+def chain_weight(events: Iterable[tuple[float, float, float]]) -> float:
+    """Sum of aged event weights, strongest potential first, times RETURNS**(rank - 1)."""
+    total = 0.0
+    factor = 1.0
+    for _, weight, _ in sorted(events, key=lambda e: -e[0]):
+        total += weight * factor
+        factor *= RETURNS
+    return total
+
+
 def _merge(entry: Entry, current: Entry | None, rate: float) -> Entry | None:
     """The event's standing entry once entry (not earlier than current) joins it, or None
     if nothing changes. The event is as old as its earliest report and as trusted as its
@@ -219,6 +267,19 @@ class _ChainState:
             factor *= RETURNS
         return total
 
+    def trust_variance(self, day: int) -> float:
+        """The variance of the chain's weight from its events' uncertain trust: each event's
+        trust w is taken as uncertain with variance w(1 - w)/4 (none for a full 1.0)."""
+        total = 0.0
+        factor = 1.0
+        shift = day * self.rate
+        for entry in self.top:
+            trust = min(1.0, math.exp(entry[1] - entry[0] * self.rate))
+            aged = math.exp(entry[1] - shift) * factor
+            total += aged * aged * (1.0 - trust) / (4.0 * trust)
+            factor *= RETURNS
+        return total
+
 
 def _top(candidates: Iterable[Entry], keyed: Iterable[Entry]) -> list[Entry]:
     """The strongest TOP_EVENTS events, strongest first."""
@@ -245,6 +306,7 @@ class Engine:
         self.unknown: dict[str, int] = defaultdict(int)
         self._ratios: dict[Chain, dict[str, float]] = {}
         self._rates: dict[Chain, float] = {}
+        self._spreads: dict[Chain, dict[str, float]] = {}  # sd of each ln ratio (judgement)
         self._chains_of: dict[tuple[str, bool], list[Chain]] = {}
         for indicator in definitions.indicators.values():
             self._define(indicator)
@@ -326,6 +388,12 @@ class Engine:
         """One full observation (loaded from the store when the engine has only rows)."""
         return self._observations_for([observation_id])[observation_id]
 
+    def load_observations(self, ids: Iterable[int]) -> dict[int, Observation]:
+        """Full observations by id (loaded from the store when the engine has only rows)."""
+        wanted = set(ids)
+        found = self._observations_for(wanted)
+        return {i: found[i] for i in wanted}
+
     def _observations_for(self, ids: Iterable[int]) -> dict[int, Observation]:
         """The full observations behind these ids, loading any the engine lacks."""
         wanted = set(ids)
@@ -357,7 +425,14 @@ class Engine:
         ]
         if settling:
             chains.append(((indicator.id, False, True), settling, 0.0))
+        spreads: dict[bool, dict[str, float]] = {False: {}, True: {}}
+        for scenario_id, weight in indicator.weights.items():
+            spreads[False][scenario_id] = scales.log_ratio_spread(weight.observed)
+            spreads[True][scenario_id] = scales.log_ratio_spread(
+                weight.absent if weight.absent is not None else 1.0
+            )
         for key, logs, chain_rate in chains:
+            self._spreads[key] = {sid: spreads[key[1]][sid] for sid in logs}
             self._ratios[key] = logs
             self._rates[key] = chain_rate
             self._chains_of.setdefault((key[0], key[1]), []).append(key)
@@ -470,13 +545,37 @@ class Engine:
             if not c.copy
         )
 
+    def _variance_terms(
+        self, totals: dict[str, float], chain: Chain, state: _ChainState, day: int
+    ) -> None:
+        """Add one chain's contribution to the per-scenario log-odds variance in totals."""
+        weight = state.weight(day)
+        trust = state.trust_variance(day)
+        spreads = self._spreads[chain]
+        for scenario_id, log_ratio in self._ratios[chain].items():
+            spread = spreads[scenario_id]
+            totals[scenario_id] += (weight * spread) ** 2 + log_ratio * log_ratio * trust
+
+    def variance(self, as_of: dt.date) -> dict[str, float]:
+        """Per scenario, the variance of its evidence in log-odds at as_of: the spread of
+        the weight words (scales.WEIGHT_RANGES, shared by a chain's events) plus the
+        uncertainty of each event's trust."""
+        day = as_of.toordinal() - EPOCH
+        states = self._standing(day)[0]
+        out = dict.fromkeys(self.definitions.scenarios, 0.0)
+        for chain, state in states.items():
+            if state.top and self._ratios.get(chain):
+                self._variance_terms(out, chain, state, day)
+        return out
+
     def assess(self, as_of: dt.date) -> Assessment:
         """Every scenario's probability using the observations dated on or before as_of."""
         _, totals, counted = self._standing(as_of.toordinal() - EPOCH)
         return self._assess(as_of, totals, counted)
 
-    def path(self, dates: Sequence[dt.date]) -> list[Assessment]:
-        """Assessments at many dates in one sweep through the log (dates ascending).
+    def path(self, dates: Sequence[dt.date], spread: bool = False) -> list[Assessment]:
+        """Assessments at many dates in one sweep through the log (dates ascending); with
+        spread, each carries the variance of every scenario's evidence (see variance).
 
         Each chain's reports are sorted by date once. Walking the dates, a chain merges
         only the reports new since the last date into its top events, so nothing is
@@ -485,6 +584,7 @@ class Engine:
             raise ValueError("dates must be in ascending order")
         days = [d.toordinal() - EPOCH for d in dates]
         totals = [dict.fromkeys(self.definitions.scenarios, 0.0) for _ in days]
+        variances = [dict.fromkeys(self.definitions.scenarios, 0.0) for _ in days] if spread else []
         counted = [0] * len(days)
         for key, chain in self._chains.items():  # sorted chains: sums are order-free
             logs = self._ratios.get(key)
@@ -514,10 +614,50 @@ class Engine:
                     weight = state.weight(day)
                 for scenario_id, log_ratio in logs.items():
                     totals[index][scenario_id] += log_ratio * weight
-        return [
+                if spread:
+                    self._variance_terms(variances[index], key, state, day)
+        out = [
             self._assess(as_of, total, count)
             for as_of, total, count in zip(dates, totals, counted, strict=True)
         ]
+        if spread:
+            out = [
+                dataclasses.replace(assessment, variance=variance)
+                for assessment, variance in zip(out, variances, strict=True)
+            ]
+        return out
+
+    # -- the evidence behind a date ----------------------------------------------------
+
+    def evidence(self, as_of: dt.date, ranks: int = EVIDENCE_RANKS) -> list[ChainEvidence]:
+        """Each chain's strongest events at as_of (at most ranks), with every report of
+        each event: what perturbations (a source removed, grades or weights changed) need
+        to recompute the chain's weight exactly, up to events that weigh < 0.5**ranks."""
+        day = as_of.toordinal() - EPOCH
+        states = self._standing(day)[0]
+        out = []
+        for key, state in states.items():
+            if not state.top or not self._ratios.get(key):
+                continue
+            chain = self._chains[key]
+            index: dict[str, list[Entry]] | None = None
+            events = []
+            for entry in state.top[:ranks]:
+                if entry[2] == entry[3] and not isinstance(entry[2], str):
+                    reports = (Report(entry[3], entry[0], entry[1] - entry[0] * chain.rate),)
+                else:
+                    if index is None:
+                        upto = bisect.bisect_right(chain.keyed_days, day)
+                        index = defaultdict(list)
+                        for e in chain.keyed[:upto]:
+                            index[e[2]].append(e)  # type: ignore[index]
+                    reports = tuple(
+                        Report(e[3], e[0], e[1] - e[0] * chain.rate)
+                        for e in index[entry[2]]  # type: ignore[index]
+                    )
+                events.append(reports)
+            out.append(ChainEvidence(key, chain.rate, dict(self._ratios[key]), events))
+        return out
 
     # -- explanations ------------------------------------------------------------------
 

@@ -112,6 +112,34 @@ class SourceRef(Strict):
     url: str | None = Field(default=None, description="Where the document can be read, if online.")
 
 
+class UserEntry(Strict):
+    """Someone who may use the web app (`foresight serve`), with a role and a clearance."""
+
+    name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")] = Field(
+        description="The login name: letters, digits and . _ @ - (at most 64)."
+    )
+    password: Annotated[
+        str,
+        StringConstraints(pattern=r"^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$"),
+    ] = Field(
+        description="An scrypt hash of the password, as 'foresight serve --hash-password' "
+        "prints it; never the password itself."
+    )
+    role: Literal["reader", "analyst", "admin"] = Field(
+        description="reader: reads; analyst: also logs observations and resolutions; "
+        "admin: also corrects what others logged."
+    )
+    clearance: str = Field(
+        description="The highest TLP level the user may see; observations above it are "
+        "withheld from every page they see."
+    )
+
+    @field_validator("clearance")
+    @classmethod
+    def _tlp(cls, value: str) -> str:
+        return scales.normalise_tlp(value)
+
+
 class WorkspaceConfig(Strict):
     """The settings in foresight.yaml."""
 
@@ -130,11 +158,24 @@ class WorkspaceConfig(Strict):
         default=True,
         description="Whether a brief ends with the methodology appendix (scales and model).",
     )
+    users: list[UserEntry] = Field(
+        default_factory=list,
+        description="Who may use the web app; needed to serve on any address but 127.0.0.1.",
+    )
 
     @field_validator("default_tlp", "default_audience")
     @classmethod
     def _tlp(cls, value: str) -> str:
         return scales.normalise_tlp(value)
+
+    @field_validator("users")
+    @classmethod
+    def _unique_users(cls, value: list[UserEntry]) -> list[UserEntry]:
+        names = [user.name.lower() for user in value]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"user names must be unique; {', '.join(twice)} appears twice")
+        return value
 
 
 class Scenario(Strict):
@@ -277,6 +318,7 @@ class Indicator(Strict):
 
 MODELS: tuple[type[Strict], ...] = (
     WorkspaceConfig,
+    UserEntry,
     Scenario,
     Indicator,
     Weight,

@@ -45,6 +45,11 @@ DEFAULT_ABSENT_HALF_LIFE_DAYS = 365
 # least that of a strong match graded B2 (1.0 x 0.8 x 0.8): usually reliable, probably true.
 ACTIONABLE_TRUST = 0.64
 
+# One grade worse, for the robustness check: A->B->C->D->E and 1->2->3->4->5; the worst
+# judged grades (E, 5) stay, and "cannot be judged" (F, 6) stays what it is.
+WORSE_RELIABILITY = {"A": "B", "B": "C", "C": "D", "D": "E", "E": "E", "F": "F"}
+WORSE_CREDIBILITY = {1: 2, 2: 3, 3: 4, 4: 5, 5: 5, 6: 6}
+
 # How clearly the event fits the indicator's description.
 STRENGTH: dict[str, float] = {"strong": 1.0, "moderate": 0.6, "weak": 0.3}
 
@@ -75,6 +80,29 @@ WEIGHTS: dict[str, float] = {
     "decisive-against": 1 / 20.0,
 }
 MIN_RATIO, MAX_RATIO = 1e-3, 1e3
+
+# Weight words are judgements, not constants. The range each word stands for, taken as an
+# 80% interval of its likelihood ratio (a normal in log-ratio with the range's width);
+# "against" words mirror "for" words. Every range keeps its word's side and stays narrower
+# than the step to the next word, so a word never reads as its neighbour's mistake.
+WEIGHT_RANGES: dict[str, tuple[float, float]] = {
+    "decisive-for": (10.0, 40.0),
+    "strong-for": (3.5, 8.0),
+    "moderate-for": (2.0, 3.5),
+    "weak-for": (1.25, 2.0),
+    "neutral": (1.0, 1.0),
+    "weak-against": (1 / 2.0, 1 / 1.25),
+    "moderate-against": (1 / 3.5, 1 / 2.0),
+    "strong-against": (1 / 8.0, 1 / 3.5),
+    "decisive-against": (1 / 40.0, 1 / 10.0),
+}
+# A numeric ratio r carries the default 80% range r**0.75 … r**1.35 (in log-ratio,
+# 0.75 to 1.35 times ln r: about the width of the word ranges).
+NUMERIC_RANGE = (0.75, 1.35)
+# The words in order of strength, for "one word weaker or stronger"; a numeric ratio moves
+# by WORD_STEP in log-ratio (the words' log-ratios grow by about 1.8x per step).
+WORD_LADDER = ("neutral", "weak-for", "moderate-for", "strong-for", "decisive-for")
+WORD_STEP = 1.8
 
 # Estimative yardsticks: (low, high, phrase), probabilities as fractions.
 # US ICD 203 "Analytic Standards" (2015), section D.6.e(2)(a): the first row of terms
@@ -150,3 +178,31 @@ def normalise_tlp(value: str) -> str:
 def logit(p: float) -> float:
     """Log-odds of a probability."""
     return math.log(p / (1.0 - p))
+
+
+def log_ratio_spread(value: str | float) -> float:
+    """The standard deviation of a weight's log-likelihood ratio (from its 80% range)."""
+    if isinstance(value, str):
+        low, high = WEIGHT_RANGES[value]
+        width = math.log(high) - math.log(low)
+    else:
+        width = abs(math.log(float(value))) * (NUMERIC_RANGE[1] - NUMERIC_RANGE[0])
+    return width / (2 * Z80)
+
+
+def shifted_log_ratio(value: str | float, steps: int) -> float:
+    """A weight's log-likelihood ratio one word (steps=1) stronger or (steps=-1) weaker."""
+    if isinstance(value, str):
+        against = value.endswith("-against")
+        name = value.replace("-against", "-for")
+        index = min(max(WORD_LADDER.index(name) + steps, 0), len(WORD_LADDER) - 1)
+        if WORD_LADDER.index(name) == len(WORD_LADDER) - 1 and steps > 0:
+            log = math.log(WEIGHTS[name]) * WORD_STEP  # beyond decisive: one step further
+        else:
+            log = math.log(WEIGHTS[WORD_LADDER[index]])
+        return -log if against else log
+    log = math.log(float(value)) * (WORD_STEP if steps > 0 else 1 / WORD_STEP)
+    return max(math.log(MIN_RATIO), min(math.log(MAX_RATIO), log))
+
+
+Z80 = 1.2815515655446004  # the standard normal's 90th percentile: bounds of an 80% interval

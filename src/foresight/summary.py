@@ -7,7 +7,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from foresight.engine import Assessment, Contribution, Engine, Explanation
+from foresight.confidence import Appraisal, Confidence, appraise, intervals
+from foresight.engine import EPOCH, Assessment, Contribution, Engine, Explanation
 from foresight.questions import (
     AWAITING,
     RESOLVED,
@@ -33,6 +34,26 @@ class Status:
     change_30d: dict[str, float]  # change in the shown probability over 30 days
     prompts: dict[str, str]  # scenario id -> the resolve command a settling report suggests
     unknown: dict[str, int]  # observations naming indicators the definitions do not have
+    appraisal: Appraisal | None = None  # intervals and confidence (None: not asked for)
+
+    def interval(self, scenario_id: str) -> tuple[float, float] | None:
+        """A scenario's 80% interval, if appraised."""
+        return self.appraisal.intervals.get(scenario_id) if self.appraisal else None
+
+    def confidence(self, question_id: str) -> Confidence | None:
+        """A question's analytic confidence, if appraised (open or awaiting questions)."""
+        return self.appraisal.confidence.get(question_id) if self.appraisal else None
+
+    def question_json(self, question: Question) -> dict[str, object]:
+        """One question as the JSON contracts give it, with intervals and confidence."""
+        data = question.as_json()
+        if self.appraisal is not None:
+            for answer in data["answers"]:  # type: ignore[attr-defined]
+                span = self.appraisal.interval_of(question, answer["id"])
+                answer["interval"] = _rounded(span)
+            confidence = self.confidence(question.id)
+            data["confidence"] = confidence.as_json() if confidence else None
+        return data
 
     @property
     def rows(self) -> list[Standing]:
@@ -110,6 +131,7 @@ class Status:
         """One scenario as the `status --json` contract gives it."""
         settled = standing.resolution
         probability = standing.probability
+        confidence = self.confidence(standing.scenario.group or standing.id)
         return {
             "id": standing.id,
             "title": standing.title,
@@ -144,6 +166,9 @@ class Status:
                 for r in standing.settling
             ],
             "resolve_command": self.prompts.get(standing.id),
+            "interval": _rounded(self.interval(standing.id)),
+            "confidence": confidence.level if confidence else None,
+            "confidence_reasons": list(confidence.reasons) if confidence else [],
         }
 
     def as_json(self) -> dict[str, object]:
@@ -151,7 +176,7 @@ class Status:
         return {
             "as_of": self.as_of.isoformat(),
             "scenarios": [self.scenario_json(s) for s in self.rows],
-            "questions": [q.as_json() for q in self.questions],
+            "questions": [self.question_json(q) for q in self.questions],
             "incoherent": [i.as_json() for i in self.board.incoherences],
             "unknown_indicators": dict(sorted(self.unknown.items())),
             "notes": self.notes(),
@@ -164,8 +189,10 @@ def status(
     yardstick: str,
     resolutions: Sequence[Resolution] = (),
     limit: int = 3,
+    appraise: bool = True,
 ) -> Status:
-    """Each scenario's state and probability, each question's call, at as_of."""
+    """Each scenario's state and probability, each question's call, at as_of; with
+    appraise, the 80% intervals and each question's confidence."""
     scenarios = list(engine.definitions.scenarios.values())
     before_day = as_of - dt.timedelta(days=30)
     before, now = engine.path([before_day, as_of])
@@ -186,7 +213,35 @@ def status(
         report = standing.settling[0]
         observation = engine.observation(report.observation)
         prompts[standing.id] = resolve_command(standing, report, observation.source)
-    return Status(as_of, result, now, change, prompts, dict(engine.unknown))
+    appraisal = _appraise(engine, result, now, current, as_of) if appraise else None
+    return Status(as_of, result, now, change, prompts, dict(engine.unknown), appraisal)
+
+
+def _appraise(
+    engine: Engine,
+    result: Board,
+    now: Assessment,
+    current: dict[str, Resolution],
+    as_of: dt.date,
+) -> Appraisal:
+    evidence = engine.evidence(as_of)
+    ids = {report.id for chain in evidence for event in chain.events for report in event}
+    applying = {sid: r for sid, r in current.items() if r.resolved_on <= as_of}
+    return appraise(
+        engine.definitions,
+        result.questions,
+        result.standings,
+        evidence,
+        engine.load_observations(ids),
+        {sid: r.log_ratio for sid, r in now.results.items()},
+        engine.variance(as_of),
+        applying,
+        as_of.toordinal() - EPOCH,
+    )
+
+
+def _rounded(span: tuple[float, float] | None) -> list[float] | None:
+    return None if span is None else [round(span[0], 6), round(span[1], 6)]
 
 
 @dataclass(frozen=True)
@@ -234,6 +289,7 @@ class PathPoint:
     probabilities: dict[str, float | None]  # outcomes once resolved (None: void)
     forecasts: dict[str, float]  # the engine's replayed forecast, for scoring
     states: dict[str, str]
+    intervals: dict[str, tuple[float, float] | None]  # 80% intervals of the shown values
 
     def probability(self, scenario_id: str) -> float | None:
         """The shown probability of one scenario."""
@@ -245,20 +301,22 @@ def path(
 ) -> list[PathPoint]:
     """Each scenario's shown probability and state at each date (ascending): the forecast
     while open, the outcome from its resolution date on."""
-    scenarios = list(engine.definitions.scenarios.values())
+    definitions = engine.definitions
+    scenarios = list(definitions.scenarios.values())
     out = []
-    for assessment in engine.path(dates):
+    for assessment in engine.path(dates, spread=True):
         day = assessment.as_of
         settled = current_resolutions(resolutions, day)
         forecasts = _forecasts(assessment)
-        out.append(
-            PathPoint(
-                day,
-                outcome_probabilities(scenarios, forecasts, settled),
-                forecasts,
-                {s.id: state_at(s, settled.get(s.id), day) for s in scenarios},
-            )
-        )
+        shown = outcome_probabilities(scenarios, forecasts, settled)
+        states = {s.id: state_at(s, settled.get(s.id), day) for s in scenarios}
+        standings = {
+            s.id: Standing(s, states[s.id], forecasts[s.id], shown[s.id], "", settled.get(s.id))
+            for s in scenarios
+        }
+        totals = {sid: r.log_ratio for sid, r in assessment.results.items()}
+        spans = intervals(standings, totals, assessment.variance or {}, definitions)
+        out.append(PathPoint(day, shown, forecasts, states, spans))
     return out
 
 

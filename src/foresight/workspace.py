@@ -151,12 +151,13 @@ class Workspace:
         day = as_of or dt.date.today()
         return explain(self.engine(), scenario_id, day, self.config.yardstick, resolutions)
 
-    def history(self, dates: list[dt.date]) -> list[PathPoint]:
-        """Every scenario's shown probability and state at each date (ascending)."""
+    def history(self, dates: list[dt.date], audience: str | None = None) -> list[PathPoint]:
+        """Every scenario's shown probability, state and interval at each date (ascending),
+        computed only from what audience may see when it is given."""
         from foresight.summary import path
 
         resolutions = self.store.resolutions(include_retracted=False)
-        return path(self.engine(), dates, resolutions)
+        return path(self.engine(audience=audience), dates, resolutions)
 
     def brief(self, month: dt.date, **options: Any) -> Written:
         """Write the month's brief; options as foresight.report.write_brief takes them."""

@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "resolutions": "track:resolutions",
     "scorecard": "track:scorecard",
     "backtest": "track:backtest",
+    "serve": "serve:serve",
 }
 
 

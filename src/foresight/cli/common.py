@@ -167,4 +167,6 @@ def percent(value: float, digits: int = 1) -> str:
 def signed_points(value: float) -> str:
     """A change in percentage points with its sign and direction arrow."""
     arrow = "▲" if value > 0.0005 else "▼" if value < -0.0005 else "="
+    if arrow == "=":
+        return "= 0.0 pp"  # never "-0.0"
     return f"{arrow} {100 * value:+.1f} pp"

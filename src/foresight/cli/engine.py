@@ -20,8 +20,8 @@ from foresight.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from foresight.questions import Standing
-    from foresight.summary import PathPoint
+    from foresight.questions import Question, Standing
+    from foresight.summary import PathPoint, Status
     from foresight.workspace import Workspace
 
 
@@ -83,51 +83,64 @@ def status(ctx: click.Context, as_of: dt.date | None, audience: str | None, as_j
         return
     rows = []
     for question in result.questions:
+        confidence = result.confidence(question.id)
         for member in question.members:
             rows.append(
                 (
                     member.id,
-                    member.title,
                     member.state.replace("-", " "),
                     _shown(member),
+                    _span(result.interval(member.id)),
+                    confidence.level if confidence else "",
                     member.estimative if member.resolution is None else "",
-                    member.time_frame,
+                    member.time_frame.removeprefix("by "),
                     signed_points(result.change_30d[member.id])
                     if member.id in result.change_30d
                     else "",
-                    percent(member.scenario.prior),
                 )
             )
         if question.kind == "group":
             rest = next(a for a in question.answers if a.id is None)
+            span = result.appraisal.interval_of(question, None) if result.appraisal else None
             rows.append(
                 (
-                    f"  ({question.id})",
-                    NONE_OF_THESE,
+                    f"  {NONE_OF_THESE}",
                     "",
                     percent(rest.probability),
-                    rest.estimative,
-                    time_frame(question.horizon),
+                    _span(span),
                     "",
+                    rest.estimative,
+                    time_frame(question.horizon).removeprefix("by "),
                     "",
                 )
             )
     print_table(
-        f"Scenarios as of {day}",
-        [
-            "scenario",
-            "title",
-            "state",
-            "probability",
-            "estimative",
-            "time frame",
-            "30 days",
-            "prior",
-        ],
+        f"Scenarios as of {day}, question by question",
+        ["scenario", "state", "now", "80% range", "confidence", "estimative", "by", "30 days"],
         rows,
-        justify=["left", "left", "left", "right", "left", "left", "right", "right"],
+        justify=["left", "left", "right", "right", "left", "left", "left", "right"],
     )
+    for question in result.questions:
+        _echo_confidence(result, question, "")
     _echo_notes(result.notes())
+
+
+def _span(span: tuple[float, float] | None) -> str:
+    from foresight.questions import percent as whole
+
+    return "" if span is None else f"{whole(span[0])}–{whole(span[1])}"
+
+
+def _echo_confidence(result: Status, question: Question, indent: str) -> None:
+    """Confidence in a question's call, kept apart from its likelihood (ICD 203)."""
+    confidence = result.confidence(question.id)
+    if confidence is None:
+        return
+    name = question.id
+    click.echo(f"{indent}Confidence in the call on {name}: {confidence.sentence}.")
+    robust = confidence.robustness
+    if robust.depends_most_on:
+        click.echo(f"{indent}  It depends most on the reports of “{robust.depends_most_on}”.")
 
 
 def _audience(value: str | None) -> str | None:
@@ -186,6 +199,11 @@ def favoured(
     for number, question in enumerate(open_questions, 1):
         click.echo(f"{number}. {question.text}")
         click.echo(f"   {question.sentence()}")
+        leader = question.leader
+        span = result.appraisal.interval_of(question, leader.id) if result.appraisal else None
+        if span is not None:
+            click.echo(f"   80% interval for “{leader.title}”: {_span(span)}.")
+        _echo_confidence(result, question, "   ")
         if question.changes:
             click.echo("   What would change the call:")
             for change in question.changes:
@@ -228,8 +246,10 @@ def explain(
     overdue = [o for o in explanation.overdue if o.indicator.expected_by]
     if as_json:
         document = why.status.scenario_json(standing)
+        question = next(q for q in why.status.questions if sid in (m.id for m in q.members))
         document.update(
             {
+                "call": why.status.question_json(question),
                 "as_of": day.isoformat(),
                 "scenario": sid,
                 "log_ratio": round(_zero(result.log_ratio), 6),
@@ -347,6 +367,11 @@ def explain(
                 for s in explanation.signposts[:10]
             ],
         )
+    span = why.status.interval(sid)
+    if span is not None and standing.resolution is None:
+        click.echo(f"  80% interval: {_span(span)}.")
+    question = next(q for q in why.status.questions if sid in (m.id for m in q.members))
+    _echo_confidence(why.status, question, "  ")
     for line in why.status.notes(sid):
         click.echo(f"  {line}")
     for item in overdue:
@@ -415,9 +440,18 @@ def history(
         points = workspace.history(steps(start, end, step))
     resolutions = {r.scenario: r for r in workspace.store.resolutions(include_retracted=False)}
     if as_json:
+        with working("Appraising the calls…"):
+            final = workspace.status(end, limit=0)
+        confidence = {
+            q.id: final.question_json(q)["confidence"]
+            for q in final.questions
+            if any(m.id in ids for m in q.members)
+        }
         print_json(
             {
                 "step": step,
+                "confidence_as_of": end.isoformat(),
+                "confidence": confidence,
                 "from": start.isoformat(),
                 "to": end.isoformat(),
                 "scenarios": [
@@ -445,6 +479,12 @@ def history(
                             for sid in ids
                         },
                         "forecasts": {sid: round(p.forecasts[sid], 6) for sid in ids},
+                        "intervals": {
+                            sid: None
+                            if p.intervals[sid] is None
+                            else [round(v, 6) for v in p.intervals[sid]]  # type: ignore[union-attr]
+                            for sid in ids
+                        },
                         "states": {sid: p.states[sid] for sid in ids},
                     }
                     for p in points

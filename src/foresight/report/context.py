@@ -82,6 +82,7 @@ from foresight.report.trend import (
 )
 from foresight.store import LogSummary, summarise
 from foresight.summary import month_end, status
+from foresight.summary import path as history
 
 __all__ = [
     "DASHES",
@@ -299,7 +300,7 @@ def compose_brief(
     )
     now = path[end]
     result = status(engine, end, yardstick, resolutions, 1)
-    before = status(engine, previous_end, yardstick, resolutions, 0).board
+    before = status(engine, previous_end, yardstick, resolutions, 0, appraise=False).board
     rows = [scenario_row(m, before, styles[m.id]) for q in result.questions for m in q.members]
     by_id = {row.id: row for row in rows}
     open_questions = result.board.open_questions
@@ -308,7 +309,7 @@ def compose_brief(
     # story, the chart, the watch list's scenarios, then the evidence annex.
     citations = Citations(definitions.sources)
     judgements = key_judgements(
-        open_questions, by_id, monthly, definitions, citations, previous_end
+        open_questions, by_id, monthly, definitions, citations, previous_end, result.confidence
     )
     mover_sentence, mover_citation = _mover(
         rows, monthly, definitions, citations, previous_end, first
@@ -320,7 +321,10 @@ def compose_brief(
         for m in q.members
         if m.resolution is not None
     }
-    the_chart = chart(ticks, path, points, by_id, definitions, first, end, resolved, citations)
+    bands = _bands(engine, ticks, resolutions)
+    the_chart = chart(
+        ticks, path, points, by_id, definitions, first, end, resolved, citations, bands
+    )
     sections = [
         scenario_section(row, monthly[row.id], explanations[row.id], definitions, citations)
         for row in rows
@@ -381,6 +385,18 @@ def compose_brief(
         snapshot=snap,
         track=track_record(definitions, evidence, resolutions, end, styles, audit),
     )
+
+
+def _bands(
+    engine: Engine, ticks: list[dt.date], resolutions: Sequence[Resolution]
+) -> dict[str, list[tuple[dt.date, float, float]]]:
+    """Each scenario's 80% interval at the month ends where one exists (at least two)."""
+    found: dict[str, list[tuple[dt.date, float, float]]] = {}
+    for point in history(engine, ticks, resolutions):
+        for sid, interval in point.intervals.items():
+            if interval is not None:
+                found.setdefault(sid, []).append((point.as_of, *interval))
+    return {sid: band for sid, band in found.items() if len(band) >= 2}
 
 
 def _watch(sections: list[ScenarioSection]) -> list[WatchItem]:

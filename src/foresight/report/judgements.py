@@ -7,8 +7,11 @@ contributions: nothing is written that the numbers do not say.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
+from foresight.confidence import Confidence
 from foresight.engine import Contribution
 from foresight.loader import Definitions
 from foresight.questions import Change, Question, time_frame
@@ -29,8 +32,9 @@ class KeyJudgement:
     since: str  # what changed since the previous month's end, without a final full stop
     citation: Reference | None  # the month's report that moved the call most, if any
     would_change: str | None  # what would most change the call, a whole sentence
-    # High, moderate or low, once the confidence assessment gives one: shown only when set.
+    # High, moderate or low, when the confidence assessment gives one: shown only when set.
     confidence: str | None = None
+    confidence_reasons: tuple[str, ...] = ()
 
 
 def key_judgements(
@@ -40,9 +44,26 @@ def key_judgements(
     definitions: Definitions,
     citations: Citations,
     previous_end: dt.date,
+    confidence: Callable[[str], Confidence | None] = lambda question_id: None,
 ) -> list[KeyJudgement]:
-    """One judgement per open question, most confident call first."""
-    return [_judgement(q, by_id, monthly, definitions, citations, previous_end) for q in questions]
+    """One judgement per open question, most confident call first, with its confidence
+    when one is assessed (confidence: a question id to its analytic confidence)."""
+    judgements = []
+    for question in questions:
+        judgement = _judgement(question, by_id, monthly, definitions, citations, previous_end)
+        assessed = confidence(question.id)
+        if assessed is not None:
+            reasons = tuple(_cited(r, definitions) for r in assessed.reasons)
+            judgement = replace(judgement, confidence=assessed.level, confidence_reasons=reasons)
+        judgements.append(judgement)
+    return judgements
+
+
+def _cited(reason: str, definitions: Definitions) -> str:
+    """A reason with every register id it names written as its short citation."""
+    for sid, document in definitions.sources.items():
+        reason = re.sub(rf"(?<![\w-]){re.escape(sid)}(?![\w-])", document.short, reason)
+    return reason
 
 
 def _judgement(

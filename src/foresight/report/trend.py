@@ -155,6 +155,7 @@ def chart(
     end: dt.date,
     resolved: dict[str, tuple[dt.date, str]],
     citations: Citations,
+    bands: dict[str, list[tuple[dt.date, float, float]]] | None = None,
 ) -> Chart:
     """The chart's lines, key-observation markers, data table and description."""
     order = list(by_id)  # the scenario table's order
@@ -165,7 +166,16 @@ def chart(
         days = [*ticks[:-1], *inside, end]
         points = [(d, path[d].probability(sid)) for d in days]
         series.append(
-            Series(sid, row.label, row.colour, row.dash, points, row.horizon, resolved.get(sid))
+            Series(
+                sid,
+                row.label,
+                row.colour,
+                row.dash,
+                points,
+                row.horizon,
+                resolved.get(sid),
+                (bands or {}).get(sid),
+            )
         )
 
     effects: dict[int, list[Effect]] = {}
@@ -221,6 +231,7 @@ def chart(
             if keyed
             else ""
         )
+        + ("; shaded bands are 80% intervals" if any(s.band for s in series) else "")
         + f". At {long_date(end)}: {latest}."
     )
     return Chart(

@@ -1,0 +1,509 @@
+"""Uncertainty, robustness and analytic confidence. Pure, like the engine.
+
+ICD 203 asks for two things about a judgement, kept apart: how likely it is (the
+estimative phrase) and how confident the analysts are in it, from the quality and
+quantity of the evidence behind it. This module derives the second from the log.
+
+- **Interval.** Each weight word stands for a range of likelihood ratios
+  (``scales.WEIGHT_RANGES``), each report's trust *w* is uncertain with variance
+  w(1-w)/4. The engine propagates both analytically to a variance in log-odds
+  (``Engine.variance``), turned here into an 80% interval per scenario: deterministic,
+  and always containing the point probability. A group's answer is bounded by moving
+  its own evidence to the 10th/90th percentile with the other answers held at their
+  central values, so each bound is a coherent distribution over the group.
+- **Robustness.** Would the call change if (a) one source's reports were removed,
+  (b) every grade were one step worse, (c) every weight were one word weaker or stronger?
+  Perturbations recompute the strongest events of each chain exactly (engine.evidence)
+  and shift the engine's totals by the difference.
+- **Confidence** high / moderate / low, by the rule in ``assess_confidence`` (documented
+  in the README with its reasons).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from foresight import scales
+from foresight.engine import (
+    ChainEvidence,
+    Report,
+    chain_weight,
+    event_weight,
+    posterior,
+)
+from foresight.loader import Definitions
+from foresight.questions import AWAITING, OPEN, Question, Standing, outcome_probabilities, percent
+from foresight.records import Observation, Resolution
+
+HIGH, MODERATE, LOW = "high", "moderate", "low"
+LEVELS = (LOW, MODERATE, HIGH)
+FRESH = 0.5  # a report is fresh while it keeps at least half its weight (one half-life)
+WELL_GRADED_RELIABILITY = frozenset("ABC")  # usually or fairly reliable, or better
+WELL_GRADED_CREDIBILITY = frozenset({1, 2, 3})  # possibly true, or better
+ENOUGH = 3  # fresh, well-graded supporting reports for high confidence
+MAIN_SOURCE = 0.6  # one source giving more than this share of the support: "rests mainly"
+CONFLICT_LOW, CONFLICT_MODERATE = 0.5, 0.25  # opposing push as a share of the supporting
+MATTERS = 0.005  # a source the call depends on moves its margin by at least half a point
+
+
+@dataclass(frozen=True)
+class Robustness:
+    """Which perturbations flip a question's call, and the source it depends on most."""
+
+    depends_most_on: str | None  # the source whose removal moves the call most
+    flips: tuple[str, ...]  # the tests that flip the call, in the order they are tried
+    source_flips: bool  # removing depends_most_on flips the call
+
+    @property
+    def sentence(self) -> str:
+        """'robust to all three' or the first test that flips the call."""
+        if not self.flips:
+            return "robust to all three tests (a source removed, grades worse, weights off)"
+        return "the call flips if " + self.flips[0]
+
+    def as_json(self) -> dict[str, object]:
+        """The robustness as the JSON contracts give it."""
+        return {
+            "depends_most_on": self.depends_most_on,
+            "flips": list(self.flips),
+            "first_flip": self.flips[0] if self.flips else None,
+            "robust": not self.flips,
+        }
+
+
+@dataclass(frozen=True)
+class Confidence:
+    """Analytic confidence in one question's call, with its reasons and robustness."""
+
+    level: str  # high, moderate or low
+    reasons: tuple[str, ...]
+    robustness: Robustness
+
+    @property
+    def sentence(self) -> str:
+        """'moderate: rests mainly on one B2 source; two reports conflict'."""
+        return f"{self.level}: " + "; ".join(self.reasons)
+
+    def as_json(self) -> dict[str, object]:
+        """The confidence as the JSON contracts give it."""
+        return {
+            "level": self.level,
+            "reasons": list(self.reasons),
+            "robustness": self.robustness.as_json(),
+        }
+
+
+# -- intervals ---------------------------------------------------------------------------
+
+
+def intervals(
+    standings: Mapping[str, Standing],
+    totals: Mapping[str, float],
+    variance: Mapping[str, float],
+    definitions: Definitions,
+) -> dict[str, tuple[float, float] | None]:
+    """The 80% interval of every scenario's shown probability (None for a void one)."""
+    out: dict[str, tuple[float, float] | None] = {}
+    groups: dict[str, list[str]] = defaultdict(list)
+    for sid, scenario in definitions.scenarios.items():
+        if scenario.group:
+            groups[scenario.group].append(sid)
+    for sid, standing in standings.items():
+        if standing.probability is None:
+            out[sid] = None
+        elif standing.resolution is not None:
+            out[sid] = (standing.probability, standing.probability)
+    for sid, scenario in definitions.scenarios.items():
+        if sid in out or scenario.group:
+            continue
+        centre = scales.logit(scenario.prior) + _cap(totals[sid])
+        half = scales.Z80 * math.sqrt(variance[sid])
+        out[sid] = _around(
+            standings[sid].probability, _sigmoid(centre - half), _sigmoid(centre + half)
+        )
+    for members in groups.values():
+        scenarios = [definitions.scenarios[m] for m in members]
+        for sid in members:
+            if sid in out:
+                continue
+            half = scales.Z80 * math.sqrt(variance[sid])
+            bounds = []
+            for shift in (-half, half):
+                moved = dict(totals)
+                moved[sid] = _cap(totals[sid]) + shift
+                forecast = posterior(scenarios, moved)[sid]
+                bounds.append(forecast * _conditioning(standings, members))
+            out[sid] = _around(standings[sid].probability, bounds[0], bounds[1])
+    return out
+
+
+def none_interval(
+    members: Sequence[str],
+    standings: Mapping[str, Standing],
+    totals: Mapping[str, float],
+    variance: Mapping[str, float],
+    definitions: Definitions,
+    point: float,
+) -> tuple[float, float]:
+    """The 80% interval of a group's "none of these": every member's evidence moved
+    together by the spread of their probability-weighted sum."""
+    live = [m for m in members if standings[m].resolution is None]
+    total = sum(standings[m].forecast for m in live) or 1.0
+    spread = math.sqrt(sum((standings[m].forecast / total) ** 2 * variance[m] for m in live))
+    half = scales.Z80 * spread
+    scenarios = [definitions.scenarios[m] for m in members]
+    bounds = []
+    for shift in (half, -half):
+        moved = {m: _cap(totals[m]) + (shift if m in live else 0.0) for m in members}
+        forecasts = posterior(scenarios, moved)
+        resolutions = {m: standings[m].resolution for m in members if standings[m].resolution}
+        shown = outcome_probabilities(scenarios, forecasts, resolutions)  # type: ignore[arg-type]
+        bounds.append(max(0.0, 1.0 - sum(shown[m] or 0.0 for m in members)))
+    return _around(point, bounds[0], bounds[1])
+
+
+def _conditioning(standings: Mapping[str, Standing], members: Sequence[str]) -> float:
+    """1 / (1 - the forecasts of members resolved as not happening): see questions."""
+    gone = sum(standings[m].forecast for m in members if standings[m].resolution is not None)
+    return 1.0 / (1.0 - gone) if gone < 1.0 else 0.0
+
+
+def _around(point: float | None, low: float, high: float) -> tuple[float, float]:
+    value = point if point is not None else (low + high) / 2
+    return (min(low, high, value), max(low, high, value))
+
+
+def _cap(value: float) -> float:
+    return max(-20.0, min(20.0, value))
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+# -- robustness --------------------------------------------------------------------------
+
+Reports = tuple[Report, ...]
+
+
+def _weights(
+    evidence: Sequence[ChainEvidence], day: int, change: Callable[[Reports], Reports] | None
+) -> dict[tuple[str, bool, bool], float]:
+    out = {}
+    for chain in evidence:
+        events = []
+        for reports in chain.events:
+            weight = event_weight(change(reports) if change else reports, day, chain.rate)
+            if weight is not None:
+                events.append(weight)
+        out[chain.key] = chain_weight(events)
+    return out
+
+
+@dataclass
+class _Setting:
+    """What every perturbation of one date shares."""
+
+    definitions: Definitions
+    evidence: Sequence[ChainEvidence]
+    observations: Mapping[int, Observation]
+    totals: Mapping[str, float]  # the engine's evidence per scenario (capped)
+    resolutions: Mapping[str, Resolution]  # those applying at the date
+    day: int
+
+    def __post_init__(self) -> None:
+        self.base = _weights(self.evidence, self.day, None)
+
+    def shown(
+        self,
+        weights: Mapping[tuple[str, bool, bool], float] | None = None,
+        log_of: Callable[[ChainEvidence, str, float], float] | None = None,
+    ) -> dict[str, float | None]:
+        """The shown probabilities with the chains' weights and/or log-ratios replaced."""
+        totals = dict(self.totals)
+        for chain in self.evidence:
+            old = self.base[chain.key]
+            new = old if weights is None else weights[chain.key]
+            for sid, log in chain.logs.items():
+                totals[sid] += new * (log_of(chain, sid, log) if log_of else log) - old * log
+        scenarios = list(self.definitions.scenarios.values())
+        return outcome_probabilities(scenarios, posterior(scenarios, totals), self.resolutions)
+
+    def without(self, source: str) -> dict[str, float | None]:
+        """Shown probabilities with every report of one source removed."""
+
+        def drop(reports: Reports) -> Reports:
+            return tuple(r for r in reports if self.observations[r.id].source != source)
+
+        return self.shown(_weights(self.evidence, self.day, drop))
+
+    def graded_worse(self) -> dict[str, float | None]:
+        """Shown probabilities with every grade one step worse."""
+
+        def worse(reports: Reports) -> Reports:
+            out = []
+            for report in reports:
+                obs = self.observations[report.id]
+                factor = (
+                    scales.RELIABILITY_TRUST[scales.WORSE_RELIABILITY[obs.reliability]]
+                    / scales.RELIABILITY_TRUST[obs.reliability]
+                    * scales.CREDIBILITY_TRUST[scales.WORSE_CREDIBILITY[obs.credibility]]
+                    / scales.CREDIBILITY_TRUST[obs.credibility]
+                )
+                out.append(Report(report.id, report.day, report.log_trust + math.log(factor)))
+            return tuple(out)
+
+        return self.shown(_weights(self.evidence, self.day, worse))
+
+    def reweighted(self, steps: int) -> dict[str, float | None]:
+        """Shown probabilities with every weight one word stronger (1) or weaker (-1)."""
+
+        def log_of(chain: ChainEvidence, sid: str, log: float) -> float:
+            weight = self.definitions.indicators[chain.key[0]].weights[sid]
+            value = weight.absent if chain.key[1] else weight.observed
+            return scales.shifted_log_ratio(value if value is not None else 1.0, steps)
+
+        return self.shown(None, log_of)
+
+
+def _margin(question: Question, shown: Mapping[str, float | None]) -> float:
+    """How far the question's current call stands from flipping (negative: flipped)."""
+    if question.kind == "yes-no":
+        p = shown[question.members[0].id] or 0.0
+        return p - 0.5 if question.side == "yes" else 0.5 - p
+    live = [a.id for a in question.answers if a.id is not None]
+    values = {sid: shown[sid] or 0.0 for sid in live}
+    values[None] = max(0.0, 1.0 - sum(shown[m.id] or 0.0 for m in question.members))  # type: ignore[index]
+    leader = question.leader.id
+    others = [v for k, v in values.items() if k != leader]
+    return values[leader] - max(others, default=0.0)  # type: ignore[index]
+
+
+def robustness(question: Question, setting: _Setting, sources: Iterable[str]) -> Robustness:
+    """Try the three tests on a question's call, in order: (a) each source removed,
+    (b) every grade one step worse, (c) every weight one word weaker, then stronger."""
+    flips: list[str] = []
+    worst: tuple[float, str] | None = None
+    for source in sorted(set(sources)):
+        margin = _margin(question, setting.without(source))
+        if worst is None or margin < worst[0]:
+            worst = (margin, source)
+    if worst is not None and _margin(question, setting.shown()) - worst[0] < MATTERS:
+        worst = None  # no source moves the call by as much as half a point
+    source_flips = worst is not None and worst[0] < 0
+    if worst is not None and source_flips:
+        flips.append(f"the reports of “{worst[1]}” are removed")
+    if _margin(question, setting.graded_worse()) < 0:
+        flips.append("every grade is one step worse")
+    if _margin(question, setting.reweighted(-1)) < 0:
+        flips.append("every weight is one word weaker")
+    if _margin(question, setting.reweighted(1)) < 0:
+        flips.append("every weight is one word stronger")
+    return Robustness(worst[1] if worst else None, tuple(flips), source_flips)
+
+
+# -- confidence --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Push:
+    """One event's push on a call: positive toward it."""
+
+    push: float
+    observation: Observation
+    fresh: bool
+
+    @property
+    def well_graded(self) -> bool:
+        return (
+            self.observation.reliability in WELL_GRADED_RELIABILITY
+            and self.observation.credibility in WELL_GRADED_CREDIBILITY
+        )
+
+
+def _pushes(question: Question, setting: _Setting) -> list[_Push]:
+    """Every counted event's push on the call, through its strongest report."""
+    if question.kind == "yes-no":
+        sign = 1.0 if question.side == "yes" else -1.0
+        towards = {question.members[0].id: sign}
+    else:
+        towards = {}
+        if question.leader.id is not None:
+            towards[question.leader.id] = 1.0
+        second = question.runner_up
+        if second is not None and second.id is not None:
+            towards[second.id] = towards.get(second.id, 0.0) - 1.0
+    out = []
+    for chain in setting.evidence:
+        score = sum(chain.logs.get(sid, 0.0) * k for sid, k in towards.items())
+        if score == 0.0:
+            continue
+        ranked = sorted(
+            (
+                (w, max(reports, key=lambda r: (r.log_trust, -r.id)))
+                for reports in chain.events
+                if (w := event_weight(reports, setting.day, chain.rate)) is not None
+            ),
+            key=lambda item: -item[0][0],
+        )
+        factor = 1.0
+        for (_, aged, log_trust), report in ranked:
+            fresh = aged / math.exp(log_trust) >= FRESH
+            out.append(_Push(aged * factor * score, setting.observations[report.id], fresh))
+            factor *= 0.5
+    return out
+
+
+def assess_confidence(
+    question: Question,
+    setting: _Setting,
+    interval: tuple[float, float] | None,
+    runner_interval: tuple[float, float] | None,
+) -> Confidence:
+    """The rule: start from high; each finding caps the level; name every finding.
+
+    - no fresh, well-graded report supports the call: low (it rests on the prior);
+    - fewer than ENOUGH such reports: at most moderate;
+    - a single source behind them, or one source giving over MAIN_SOURCE of their push:
+      at most moderate;
+    - fresh, well-graded reports against the call pushing CONFLICT_LOW of the support:
+      low; CONFLICT_MODERATE: at most moderate;
+    - the 80% interval spans the call's boundary (50%, or the runner-up's interval):
+      at most moderate;
+    - a robustness test flips the call: at most moderate; two or more: low.
+    """
+    pushes = [p for p in _pushes(question, setting) if p.fresh and p.well_graded]
+    support = [p for p in pushes if p.push > 1e-9]
+    against = [p for p in pushes if p.push < -1e-9]
+    sources: dict[str, float] = defaultdict(float)
+    for p in support:
+        sources[p.observation.source] += p.push
+    pushed = sum(sources.values())
+    against_push = -sum(p.push for p in against)
+    caps: list[tuple[str, str]] = []
+    if not support:
+        caps.append((LOW, "no fresh, well-graded report supports the call: it rests on the prior"))
+    else:
+        if len(support) < ENOUGH:
+            caps.append((MODERATE, f"only {len(support)} fresh, well-graded report(s) support it"))
+        main, share = max(sources.items(), key=lambda kv: (kv[1], kv[0]))
+        grades = sorted(
+            {
+                f"{p.observation.reliability}{p.observation.credibility}"
+                for p in support
+                if p.observation.source == main
+            }
+        )
+        if len(sources) == 1:
+            caps.append(
+                (MODERATE, f"rests on a single source ({main}, graded {', '.join(grades)})")
+            )
+        elif share / pushed > MAIN_SOURCE:
+            caps.append(
+                (MODERATE, f"rests mainly on one source ({main}, graded {', '.join(grades)})")
+            )
+        if against_push >= CONFLICT_LOW * pushed:
+            caps.append(
+                (
+                    LOW,
+                    f"fresh, well-graded reports conflict: {len(support)} support the call, "
+                    f"{len(against)} push against it with at least half as much weight",
+                )
+            )
+        elif against_push >= CONFLICT_MODERATE * pushed:
+            caps.append(
+                (MODERATE, f"{len(against)} fresh, well-graded report(s) push against the call")
+            )
+    if interval is not None:
+        low, high = interval
+        if question.kind == "yes-no" and low < 0.5 <= high:
+            caps.append(
+                (MODERATE, f"the 80% interval ({percent(low)}–{percent(high)}) spans even odds")
+            )
+        elif runner_interval is not None and low < runner_interval[1]:
+            caps.append((MODERATE, "the leader's 80% interval overlaps the runner-up's"))
+    sources_seen = {
+        setting.observations[r.id].source
+        for chain in setting.evidence
+        for reports in chain.events
+        for r in reports
+        if any(sid in chain.logs for sid in (m.id for m in question.members))
+    }
+    robust = robustness(question, setting, sources_seen)
+    if len(robust.flips) >= 2:
+        caps.append((LOW, f"{robust.sentence} (and {len(robust.flips) - 1} more test(s))"))
+    elif robust.flips:
+        caps.append((MODERATE, robust.sentence))
+    if not caps:
+        count = len({p.observation.source for p in support})
+        return Confidence(
+            HIGH,
+            (
+                f"{len(support)} fresh, well-graded reports from {count} independent sources "
+                "support it",
+                robust.sentence,
+            ),
+            robust,
+        )
+    level = min((c[0] for c in caps), key=LEVELS.index)
+    return Confidence(level, tuple(c[1] for c in caps), robust)
+
+
+@dataclass(frozen=True)
+class Appraisal:
+    """Intervals for every scenario and "none of these", confidence for every question."""
+
+    intervals: dict[str, tuple[float, float] | None]  # scenario id -> 80% interval
+    none_intervals: dict[str, tuple[float, float]]  # group id -> its "none of these"
+    confidence: dict[str, Confidence]  # question id -> confidence (open or awaiting)
+
+    def interval_of(self, question: Question, answer_id: str | None) -> tuple[float, float] | None:
+        """The interval of one answer of a question ("none of these": answer_id None)."""
+        if answer_id is None:
+            return self.none_intervals.get(question.id)
+        return self.intervals.get(answer_id)
+
+
+def appraise(
+    definitions: Definitions,
+    questions: Sequence[Question],
+    standings: Mapping[str, Standing],
+    evidence: Sequence[ChainEvidence],
+    observations: Mapping[int, Observation],
+    totals: Mapping[str, float],
+    variance: Mapping[str, float],
+    resolutions: Mapping[str, Resolution],
+    day: int,
+) -> Appraisal:
+    """Intervals, robustness and confidence at one date (day counted from EPOCH_DATE).
+
+    totals and variance: the engine's evidence per scenario and its variance in log-odds;
+    resolutions: those applying at the date; observations: every report named in evidence."""
+    spans = intervals(standings, totals, variance, definitions)
+    setting = _Setting(definitions, evidence, observations, totals, resolutions, day)
+    nones: dict[str, tuple[float, float]] = {}
+    confidence: dict[str, Confidence] = {}
+    for question in questions:
+        members = [m.id for m in question.members]
+        if question.kind == "group":
+            rest = next((a for a in question.answers if a.id is None), None)
+            if rest is not None:
+                nones[question.id] = none_interval(
+                    members, standings, totals, variance, definitions, rest.probability
+                )
+        if question.state not in (OPEN, AWAITING):
+            continue
+        leader = question.leader
+        second = question.runner_up
+        lead = nones.get(question.id) if leader.id is None else spans.get(leader.id)
+        runner = None
+        if second is not None:
+            runner = nones.get(question.id) if second.id is None else spans.get(second.id)
+        confidence[question.id] = assess_confidence(question, setting, lead, runner)
+    return Appraisal(spans, nones, confidence)
