@@ -131,7 +131,7 @@ def line_chart(chart: Chart, chart_id: str = "chart") -> Markup:
 def _events(series: Series, start: dt.date, end: dt.date) -> list[tuple[dt.date, str]]:
     """The scenario's horizon and resolution, when they fall inside the window."""
     found = []
-    if start < series.horizon <= end:
+    if series.horizon and start < series.horizon <= end:
         found.append((series.horizon, f"horizon, {series.horizon.isoformat()}"))
     if series.resolved and start < series.resolved[0] <= end:
         day, outcome = series.resolved
@@ -167,7 +167,12 @@ def _end_labels(
         if s.resolved:
             time_frame = escape(f"resolved: {s.resolved[1].replace('-', ' ')}")
         small = f'class="horizon" font-size="10" font-weight="400">{time_frame}</tspan>'
-        second = f'<tspan x="{_n(right + 12)}" dy="12" {small}' if two_lines else f" <tspan {small}"
+        if not time_frame:
+            second = ""
+        elif two_lines:
+            second = f'<tspan x="{_n(right + 12)}" dy="12" {small}'
+        else:
+            second = f" <tspan {small}"
         out.append(
             f'<text class="line-label" x="{_n(right + 12)}" y="{_n(at)}" fill="{s.colour}" '
             'font-size="11.5" font-weight="700" '

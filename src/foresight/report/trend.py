@@ -35,7 +35,7 @@ class Series:
     colour: str
     dash: str
     points: list[tuple[dt.date, float]]
-    horizon: dt.date
+    horizon: dt.date | None = None  # none: the chart shows no time frame for it
     resolved: tuple[dt.date, str] | None = None  # the resolution's date and outcome
     # The uncertainty band, (date, low, high) at each point, when an interval is computed.
     band: list[tuple[dt.date, float, float]] | None = None
@@ -47,8 +47,8 @@ class Series:
 
     @property
     def horizon_words(self) -> str:
-        """'by Dec 2025'."""
-        return f"by {self.horizon:%b %Y}"
+        """'by Dec 2025', or '' without a horizon."""
+        return f"by {self.horizon:%b %Y}" if self.horizon else ""
 
 
 @dataclass(frozen=True)
