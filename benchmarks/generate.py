@@ -54,7 +54,7 @@ DAYS = 3652  # ten years
 GROUP_SIZE = 4
 
 
-def write_definitions(out: Path, scenarios: int, indicators: int, rnd: random.Random) -> None:
+def write_definitions(out: Path, scenarios: int, indicators: int, rnd: random.Random) -> set[int]:
     """Write foresight.yaml and the scenario and indicator files."""
     (out / "scenarios").mkdir(parents=True, exist_ok=True)
     (out / "indicators").mkdir(parents=True, exist_ok=True)
@@ -64,6 +64,7 @@ def write_definitions(out: Path, scenarios: int, indicators: int, rnd: random.Ra
         encoding="utf-8",
     )
     source = '  - document: synthetic.txt\n    quote: "generated for benchmarking"\n'
+    can_be_absent: set[int] = set()
     for s in range(scenarios):
         grouped = s < GROUP_SIZE
         prior = round(rnd.uniform(0.05, 0.2), 3) if grouped else round(rnd.uniform(0.05, 0.9), 3)
@@ -79,11 +80,12 @@ def write_definitions(out: Path, scenarios: int, indicators: int, rnd: random.Ra
         targets = rnd.sample(range(scenarios), k=rnd.randint(1, 4))
         if i < scenarios:
             targets = sorted({i, *targets})  # every scenario can be moved
-        weights = "".join(
-            f"  s{t:03d}:\n    observed: {rnd.choice(WEIGHTS)}\n"
-            + (f"    absent: {rnd.choice(WEIGHTS)}\n" if rnd.random() < 0.5 else "")
-            for t in targets
-        )
+        weights = ""
+        for t in targets:  # the draws in the same order as ever: the same workspace
+            weights += f"  s{t:03d}:\n    observed: {rnd.choice(WEIGHTS)}\n"
+            if rnd.random() < 0.5:
+                weights += f"    absent: {rnd.choice(WEIGHTS)}\n"
+                can_be_absent.add(i)  # foresight refuses absences that move nothing
         half_life = rnd.choice(HALF_LIVES)
         expected = (
             f"expected_by: {START + dt.timedelta(days=rnd.randint(0, DAYS))}\n"
@@ -96,9 +98,12 @@ def write_definitions(out: Path, scenarios: int, indicators: int, rnd: random.Ra
             f"weights:\n{weights}sources:\n{source}",
             encoding="utf-8",
         )
+    return can_be_absent
 
 
-def write_observations(path: Path, count: int, indicators: int, rnd: random.Random) -> None:
+def write_observations(
+    path: Path, count: int, indicators: int, rnd: random.Random, can_be_absent: set[int]
+) -> None:
     """Write count observations as an import CSV (export columns, so retractions come too)."""
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -124,7 +129,7 @@ def write_observations(path: Path, count: int, indicators: int, rnd: random.Rand
                 [
                     f"i{indicator:03d}",
                     observed_on.isoformat(),
-                    "true" if rnd.random() < 0.1 else "false",
+                    "true" if rnd.random() < 0.1 and indicator in can_be_absent else "false",
                     rnd.choice(["strong", "moderate", "weak"]),
                     f"Synthetic source {rnd.randrange(500)}",
                     "",
@@ -154,8 +159,10 @@ def main() -> None:
     parser.add_argument("--no-import", action="store_true", help="only write the files")
     args = parser.parse_args()
     rnd = random.Random(args.seed)
-    write_definitions(args.out, args.scenarios, args.indicators, rnd)
-    write_observations(args.out / "observations.csv", args.observations, args.indicators, rnd)
+    can_be_absent = write_definitions(args.out, args.scenarios, args.indicators, rnd)
+    write_observations(
+        args.out / "observations.csv", args.observations, args.indicators, rnd, can_be_absent
+    )
     if not args.no_import:
         command = [sys.executable, "-m", "foresight", "--workspace", str(args.out)]
         if args.db:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,8 @@ from click.testing import CliRunner, Result
 
 from foresight.cli import cli
 from foresight.workspace import init_workspace
+
+pytest_plugins = ("pytester",)
 
 BACKENDS = ("sqlite", "postgresql")
 SOURCE = """sources:
@@ -44,6 +47,7 @@ half_life_days: 60
 weights:
   example-scenario:
     observed: weak-for
+    absent: weak-against
 """
     + SOURCE,
     "indicators/other-indicator.yaml": """id: other-indicator
@@ -53,6 +57,7 @@ half_life_days: 30
 weights:
   other-scenario:
     observed: strong-for
+    absent: weak-against
 """
     + SOURCE,
 }
@@ -165,3 +170,25 @@ def run(log_ws: Path, db_url: str) -> Run:
         )
 
     return invoke
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any) -> None:
+    """Sum the skipped tests up by reason, one line each, instead of one line per test.
+
+    pyproject's addopts ask for -rfEX (no per-test SKIPPED lines); `pytest -rs` still
+    lists them one by one.
+    """
+    reasons: Counter[str] = Counter()
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        reasons[reason.removeprefix("Skipped: ")] += 1
+    if not reasons:
+        return
+    total = sum(reasons.values())
+    terminalreporter.write_sep("-", f"{total} skipped", yellow=True)
+    for reason, count in reasons.most_common():
+        terminalreporter.write_line(f"{count} skipped: {reason}")
+    terminalreporter.write_line(
+        "Run everything with a PostgreSQL server and Chromium: see the README's Development."
+    )

@@ -638,3 +638,31 @@ def test_a_workspace_can_turn_the_methodology_appendix_off(
     assert "The model in plain words" not in md
     assert "**How the numbers are made.**" in md and "appendix gives" not in md
     assert "Evidence fingerprint" in md
+
+
+def test_a_month_that_has_not_begun_is_refused(ws: Path, db: Path, tmp_path: Path) -> None:
+    import datetime as dt
+
+    today = dt.date.today()
+    coming = (today.replace(day=28) + dt.timedelta(days=5)).strftime("%Y-%m")
+    result = brief(ws, db, tmp_path / "out", "--month", coming)
+    assert result.exit_code == 2, result.output
+    assert f"{coming} has not begun (today is {today})" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_current_month_is_marked_as_partial(ws: Path, db: Path, tmp_path: Path) -> None:
+    import datetime as dt
+
+    today = dt.date.today()
+    out = tmp_path / "out"
+    result = brief(ws, db, out, "--month", today.strftime("%Y-%m"))
+    assert result.exit_code == 0, result.output
+    assert "the brief is marked as partial" in result.stderr
+    name = today.strftime("%Y-%m")
+    partial = f"{today:%B %Y} has not ended yet; this brief will change as evidence comes in."
+    assert f"**Partial month:** {partial}" in (out / f"{name}.md").read_text(encoding="utf-8")
+    assert partial in (out / f"{name}.html").read_text(encoding="utf-8")
+    past = brief(ws, db, out, "--month", "2021-11")
+    assert "Partial month" not in (out / "2021-11.md").read_text(encoding="utf-8")
+    assert past.exit_code == 0

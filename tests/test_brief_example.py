@@ -50,3 +50,39 @@ def test_committed_brief_matches_a_fresh_render(tmp_path: Path) -> None:
         assert "/tmp" not in text and str(ROOT) not in text
     index = (REPORTS / "index.html").read_text(encoding="utf-8")
     assert '<a href="2021-11.html">November 2021</a>' in index
+
+
+def test_re_rendering_the_committed_brief_leaves_its_bytes_alone(tmp_path: Path) -> None:
+    # The README's first command renders the November 2021 brief over the committed one:
+    # a newcomer's checkout must stay clean, generation time and all.
+    db = tmp_path / "foresight.db"
+    out = tmp_path / "reports"
+    shutil.copytree(REPORTS, out)
+    base = ["--workspace", str(ROOT), "--db", str(db)]
+    runner = CliRunner()
+    result = runner.invoke(cli, [*base, "import", str(ROOT / "examples" / "observations.csv")])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, [*base, "brief", "--month", "2021-11", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    for path in sorted(REPORTS.rglob("*")):
+        if path.is_file():
+            copy = out / path.relative_to(REPORTS)
+            assert copy.read_bytes() == path.read_bytes(), path.name
+
+
+def test_a_changed_brief_is_rewritten_with_its_generation_time(tmp_path: Path) -> None:
+    db = tmp_path / "foresight.db"
+    out = tmp_path / "reports"
+    out.mkdir()
+    stale = out / "2021-11.md"
+    stale.write_text("Generated: 1 January 2000, 00:00 UTC\nold text\n", encoding="utf-8")
+    base = ["--workspace", str(ROOT), "--db", str(db)]
+    result = CliRunner().invoke(
+        cli,
+        [*base, "brief", "--month", "2021-11", "--out", str(out)],
+        env={"SOURCE_DATE_EPOCH": "1700000000"},
+    )
+    assert result.exit_code == 0, result.output
+    text = stale.read_text(encoding="utf-8")
+    assert "old text" not in text
+    assert "Generated: 14 November 2023, 22:13 UTC" in text

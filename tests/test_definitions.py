@@ -107,11 +107,16 @@ def test_each_file_level_error_is_reported_with_file_and_line(
             "",
             "example-scenario.yaml:2: title: missing required field",
         ),
-        ("prior: 0.3 ", "prior: 1.5 ", "example-scenario.yaml:6: prior: Input should be less"),
+        (
+            "prior: 0.3 ",
+            "prior: 1.5 ",
+            "example-scenario.yaml:6: prior: must be at most 0.999 (got 1.5, e.g. 0.1 or 10%)",
+        ),
         (
             "prior_set_on: 2026-01-01",
             "prior_set_on: 2026-13-01",
-            "example-scenario.yaml:9: prior_set_on: Input should be a valid date",
+            "example-scenario.yaml:9: prior_set_on: '2026-13-01' is not a date (write dates as "
+            "YYYY-MM-DD, e.g. 2026-01-31)",
         ),
         (
             "horizon: 2027-12-31",
@@ -121,7 +126,8 @@ def test_each_file_level_error_is_reported_with_file_and_line(
         (
             "id: example-scenario ",
             "id: Example Scenario ",
-            "example-scenario.yaml:2: id: String should match pattern",
+            "example-scenario.yaml:2: id: 'Example Scenario' is not a valid id (ids are "
+            "lower-case letters, digits and single hyphens: write 'example-scenario')",
         ),
         (
             "  - document: briefing",
@@ -158,7 +164,7 @@ def test_unknown_key_and_unknown_scenario_give_two_errors_in_one_run(workspace: 
         result.output
     )
     assert (
-        "indicators/second-indicator.yaml:11: weights.exampel-scenario: no scenario has the "
+        "indicators/second-indicator.yaml:12: weights.exampel-scenario: no scenario has the "
         "id 'exampel-scenario' (did you mean 'example-scenario'?)"
     ) in result.output
 

@@ -10,7 +10,8 @@ from click.testing import CliRunner
 from foresight.cli import COMMANDS, cli
 from foresight.models import MODELS
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+REPO = Path(__file__).resolve().parents[1]
+README = (REPO / "README.md").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
@@ -88,3 +89,39 @@ def test_confidence_worked_example() -> None:
     low, high = result.interval("war")  # type: ignore[misc]
     assert (round(low, 2), round(high, 2)) == (0.62, 0.86)
     assert result.confidence("war").level == "high"  # type: ignore[union-attr]
+
+
+def test_the_command_list_gives_each_summary_whole_in_80_columns() -> None:
+    from foresight.cli import summary_line
+
+    result = CliRunner().invoke(cli, ["--help"], terminal_width=80)
+    assert result.exit_code == 0, result.output
+    listing = result.output.split("Commands:", 1)[1]
+    assert "..." not in listing and "…" not in listing
+    assert all(len(line) <= 80 for line in listing.splitlines())
+    flowed = " ".join(listing.split())
+    for name in COMMANDS:
+        command = cli.get_command(None, name)  # type: ignore[arg-type]
+        assert f"{name} {summary_line(command)}" in flowed, name
+
+
+FIRST_PACK = REPO / "scenarios", REPO / "indicators"
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(COMMANDS),
+)
+def test_help_never_names_the_first_packs_ids(name: str) -> None:
+    # A new team's workspace has none of them: examples use the ids 'foresight init' makes.
+    ids = {path.stem for folder in FIRST_PACK for path in folder.glob("*.yaml")}
+    text = CliRunner().invoke(cli, [name, "--help"]).output
+    named = sorted(i for i in ids if i in text)
+    assert not named, f"'foresight {name} --help' names {named}"
+    assert "examples/" not in text
+
+
+def test_the_main_help_never_names_the_first_packs_ids() -> None:
+    ids = {path.stem for folder in FIRST_PACK for path in folder.glob("*.yaml")}
+    text = CliRunner().invoke(cli, ["--help"]).output
+    assert not [i for i in ids if i in text]

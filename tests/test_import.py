@@ -54,7 +54,10 @@ BAD_FILES: list[tuple[str, str | bytes, list[str]]] = [
     (
         "not-a-date.csv",
         HEADER + "example-indicator,17/09/2021,AFP,B,2\n",
-        ["not-a-date.csv:2: observed_on: '17/09/2021' is not a date (write it as YYYY-MM-DD)"],
+        [
+            "not-a-date.csv:2: observed_on: '17/09/2021' is not a date "
+            "(write it as YYYY-MM-DD, or YYYY-MM for a month)"
+        ],
     ),
     (
         "reliability.csv",

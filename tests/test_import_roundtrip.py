@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from foresight import intake, scales
+from foresight.records import month_date
 from foresight.store import NewObservation, content_key, open_store
 
 if TYPE_CHECKING:
@@ -28,6 +29,13 @@ text = st.text(
 ).map(str.strip)
 words = text.filter(bool)
 one_line = words.filter(lambda s: "\n" not in s and "\r" not in s)
+urls = st.builds(
+    "https://{}.example.org/{}".format,
+    st.text("abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=12),
+    st.text(
+        st.characters(exclude_categories=("Cs", "Z", "Cc"), exclude_characters="\x00"), max_size=20
+    ),
+)
 times = st.datetimes(
     min_value=dt.datetime(1900, 1, 2), max_value=NOW.replace(tzinfo=None), timezones=st.just(dt.UTC)
 )
@@ -47,14 +55,19 @@ def logs(draw: st.DrawFn) -> list[NewObservation]:
         retracted = draw(st.none() | times.filter(lambda t, r=recorded: t >= r))
         row = NewObservation(
             indicator=draw(st.sampled_from(INDICATORS)),
-            observed_on=draw(st.dates(dt.date(1900, 1, 1), NOW.date() - dt.timedelta(1))),
+            observed_on=draw(
+                st.dates(dt.date(1900, 1, 1), NOW.date() - dt.timedelta(1))
+                | st.dates(dt.date(1900, 1, 1), NOW.date() - dt.timedelta(40)).map(
+                    lambda day: month_date(day.year, day.month)  # known only to the month
+                )
+            ),
             source=draw(words),
             reliability=draw(st.sampled_from(sorted(scales.RELIABILITY))),
             credibility=draw(st.sampled_from(sorted(scales.CREDIBILITY))),
             tlp=draw(st.sampled_from(scales.TLP_LEVELS)),
             absent=draw(st.booleans()),
             strength=draw(strengths),
-            source_url=draw(st.none() | words),
+            source_url=draw(st.none() | urls),
             event=draw(st.none() | words),
             note=draw(text),
             analyst=draw(one_line),

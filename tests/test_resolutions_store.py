@@ -10,7 +10,7 @@ import pytest
 
 from foresight.errors import InputError, StoreError, UnknownIdError
 from foresight.records import Resolution, current_resolutions
-from foresight.store import NewObservation, Store, open_store
+from foresight.store import Store, open_store
 
 DAY = dt.date(2026, 6, 30)
 
@@ -121,6 +121,31 @@ def test_the_resolutions_migration_is_recorded(store: Store) -> None:
     assert [tuple(row) for row in rows][:2] == [(1, "m001_initial"), (2, "m002_resolutions")]
 
 
+def insert_version_1_row(store: Any, postgres: bool) -> None:
+    """Log one observation with the columns of schema version 1 (as that code did)."""
+    mark = "%s" if postgres else "?"
+    store.conn.execute(
+        "INSERT INTO observations (indicator, observed_on, recorded_at, analyst, absent, "
+        "strength, source, reliability, credibility, tlp, note, content_key) VALUES ("
+        + ", ".join([mark] * 12)
+        + ")",
+        (
+            "example-indicator",
+            DAY.isoformat(),
+            "2021-09-18T00:00:00.000000+00:00",
+            "alice",
+            False,
+            1.0,
+            "TASS",
+            "B",
+            2,
+            "GREEN",
+            "",
+            b"k" * 32,
+        ),
+    )
+
+
 def test_a_version_1_log_gains_resolutions_on_open(db_url: str) -> None:
     if db_url.startswith("postgresql"):
         from foresight.store.postgres import PostgresStore as Backend
@@ -130,12 +155,11 @@ def test_a_version_1_log_gains_resolutions_on_open(db_url: str) -> None:
     class Version1(Backend):  # type: ignore[misc, valid-type]
         MIGRATIONS = Backend.MIGRATIONS[:1]
 
-    row = NewObservation("example-indicator", DAY, "TASS", "B", 2, "GREEN")
     with Version1(db_url) as old:
-        old.add([row], "alice")
+        insert_version_1_row(old, db_url.startswith("postgresql"))
         assert old.schema_version() == 1
     with open_store(db_url) as store:
-        assert store.schema_version() == 2
+        assert store.schema_version() == len(store.MIGRATIONS)
         assert store.count() == 1 and store.resolutions() == []
         resolve(store)
         assert len(store.resolutions()) == 1

@@ -92,7 +92,7 @@ def test_a_scored_path_has_baselines_and_a_crossing_date() -> None:
         PACK, reports, Outcome("war", True, dt.date(2020, 12, 31)), start=START, step="month"
     )
     assert path is not None
-    assert path.dates[0] == dt.date(2020, 1, 31) and path.dates[-1] == dt.date(2020, 12, 31)
+    assert path.dates[0] == dt.date(2020, 1, 31) and path.dates[-1] == dt.date(2020, 12, 30)
     assert math.isclose(path.prior_brier, 0.64) and path.even_brier == 0.25
     assert path.brier < path.prior_brier  # the evidence helped
     assert path.crossed_half_on is not None

@@ -469,3 +469,19 @@ def test_summary_counts_in_sql_what_summarise_counts_in_memory(store: Store) -> 
     assert (empty.used, empty.unknown, empty.first, empty.tlps) == (0, 1, None, frozenset())
     assert empty.fingerprint == hashlib.sha256().hexdigest()
     assert empty == summarise(store.observations(), **window, tlps=["CLEAR"], indicators=[])
+
+
+def test_gradings_give_each_reports_source_and_grade(store: Store) -> None:
+    ids = store.add(
+        [
+            new("Wire A", reliability="B", credibility=2),
+            new("Wire B", reliability="F", credibility=6),
+        ],
+        "tester",
+    ).ids
+    gradings = store.gradings([*ids, 10**9])  # an unknown id is simply absent
+    assert {i: (g.source, g.reliability, g.credibility) for i, g in gradings.items()} == {
+        ids[0]: ("Wire A", "B", 2),
+        ids[1]: ("Wire B", "F", 6),
+    }
+    assert store.gradings([]) == {}

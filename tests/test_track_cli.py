@@ -214,12 +214,13 @@ def test_the_scorecard_scores_the_path_against_hand_computed_baselines(run: Run)
         None,
         [],
     )
-    # No evidence: 0.3 at each of January, February and March's ends, for an outcome
-    # that happened. Brier (1 - 0.3)^2 = 0.49; log -ln 0.3 = 1.203973; 50%: 0.25, ln 2.
+    # No evidence: 0.3 at January's and February's ends and on the eve of the resolution
+    # (only forecasts made before it are scored), for an outcome that happened.
+    # Brier (1 - 0.3)^2 = 0.49; log -ln 0.3 = 1.203973; 50%: 0.25, ln 2.
     assert scored["path"] == [
         {"date": "2026-01-31", "probability": 0.3},
         {"date": "2026-02-28", "probability": 0.3},
-        {"date": "2026-03-31", "probability": 0.3},
+        {"date": "2026-03-30", "probability": 0.3},
     ]
     assert scored["brier"] == {"forecast": 0.49, "prior": 0.49, "even": 0.25}
     assert scored["log_score"] == {"forecast": 1.203973, "prior": 1.203973, "even": 0.693147}
@@ -234,13 +235,13 @@ def test_the_scorecard_scores_the_path_against_hand_computed_baselines(run: Run)
     ]
     verdicts = {row["indicator"]: row["verdict"] for row in data["audit"]}
     assert verdicts == {"example-indicator": "missed", "second-indicator": "missed"}
+    # Weekly steps count from prior_set_on (2026-01-01, a Thursday), whatever --from says.
     weekly = scorecard(run, "--step", "week", "--from", "2026-03-01")
     assert [p["date"] for p in weekly["scenarios"][0]["path"]] == [
-        "2026-03-03",
-        "2026-03-10",
-        "2026-03-17",
-        "2026-03-24",
-        "2026-03-31",
+        "2026-03-05",
+        "2026-03-12",
+        "2026-03-19",
+        "2026-03-26",
     ]
     backwards = run("scorecard", "--from", "2026-03-01", "--to", "2026-02-01")
     assert backwards.exit_code == 2
@@ -335,12 +336,20 @@ def test_the_brief_gains_a_track_record_once_a_scenario_is_resolved(
     assert "Indicator audit" not in (out / "2026-03.html").read_text(encoding="utf-8")
 
 
-def test_the_brief_lists_scenarios_awaiting_resolution(run: Run, tmp_path: Path) -> None:
+def test_the_brief_lists_scenarios_awaiting_resolution(
+    run: Run, log_ws: Path, tmp_path: Path
+) -> None:
+    # A brief can only be for a month that has begun: bring the horizon into the past.
+    path = log_ws / "scenarios" / "example-scenario.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("horizon: 2027-12-31", "horizon: 2026-06-30"),
+        encoding="utf-8",
+    )
     out = tmp_path / "reports"
-    result = run("brief", "--month", "2028-01", "--out", str(out))
+    result = run("brief", "--month", "2026-07", "--out", str(out))
     assert result.exit_code == 0, result.output
-    md = (out / "2028-01.md").read_text(encoding="utf-8")
-    assert "No scenario had been resolved by 31 January 2028." in md
-    assert "- The border reopens to trade (example-scenario): its horizon, 31 December 2027" in md
-    html = (out / "2028-01.html").read_text(encoding="utf-8")
+    md = (out / "2026-07.md").read_text(encoding="utf-8")
+    assert "No scenario had been resolved by 31 July 2026." in md
+    assert "- The border reopens to trade (example-scenario): its horizon, 30 June 2026" in md
+    html = (out / "2026-07.html").read_text(encoding="utf-8")
     assert "<h3>Awaiting resolution</h3>" in html and "calibration" not in html

@@ -59,7 +59,7 @@ def test_scorecard_json_has_scores_baselines_calibration_and_audit(db: Path) -> 
     sco = data["scenarios"][1]
     # Prior 0.3, did not happen: Brier 0.3^2 = 0.09, log -ln 0.7 = 0.356675.
     assert sco["brier"]["prior"] == 0.09 and sco["log_score"]["prior"] == 0.356675
-    assert sco["resolved_on"] == "2024-12-31" and sco["path"][-1]["date"] == "2024-12-31"
+    assert sco["resolved_on"] == "2024-12-31" and sco["path"][-1]["date"] == "2024-12-30"
     overall = data["overall"]
     parts = overall["reliability"] - overall["resolution"] + overall["uncertainty"]
     assert abs(parts + overall["within_bin"] - overall["brier"]) < 1e-5

@@ -196,3 +196,47 @@ def test_check_resolution_says_what_is_wrong() -> None:
         check_resolution(PACK, "war", dt.date(2019, 12, 31), today)
     with pytest.raises(InputError, match=r"2026-11-23 is in the future \(today is 2026-11-22\)"):
         check_resolution(PACK, "war", dt.date(2026, 11, 23), today)
+
+
+def test_the_resolution_day_itself_is_never_scored() -> None:
+    # The report that settles the question, dated and logged on the resolution day, must
+    # not make the forecast "cross 50%" on that day: only earlier forecasts are scored.
+    on = dt.date(2020, 6, 30)
+    settling = observation("clashes", on, strength=1.0, event="settled")
+    path = score_path(PACK, [settling], Outcome("war", True, on))
+    assert path is not None
+    assert max(path.dates) == dt.date(2020, 6, 29)
+    assert set(path.forecasts) == {0.2} and path.crossed_half_on is None
+
+
+def test_weekly_steps_count_from_prior_set_on() -> None:
+    # PACK's priors were set on 2020-01-01; a resolution on 2020-02-15 (a Saturday).
+    card = score_resolutions(
+        PACK, [], [resolution("war", "happened", dt.date(2020, 2, 15))], step="week"
+    )
+    [path] = card.paths
+    assert path.dates[0] == dt.date(2020, 1, 1)
+    assert path.dates[-1] == dt.date(2020, 2, 12)
+    assert all((day - dt.date(2020, 1, 1)).days % 7 == 0 for day in path.dates)
+    later = score_resolutions(
+        PACK,
+        [],
+        [resolution("war", "happened", dt.date(2020, 2, 15))],
+        step="week",
+        start=dt.date(2020, 1, 20),
+    )
+    assert later.paths[0].dates[0] == dt.date(2020, 1, 22)
+
+
+def test_a_late_observation_of_an_indicator_moving_two_resolved_scenarios_counts_once() -> None:
+    late = observation("talks", 20, recorded_at=at(dt.date(2020, 12, 1)))
+    card = score_resolutions(
+        PACK,
+        [late],
+        [
+            resolution("war", "did-not-happen", dt.date(2020, 6, 30)),
+            resolution("peace", "happened", dt.date(2020, 6, 30)),
+        ],
+    )
+    assert [path.late for path in card.paths] == [1, 1]
+    assert card.late == 1

@@ -25,6 +25,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from foresight import scales
 from foresight.engine import (
@@ -36,7 +37,16 @@ from foresight.engine import (
 )
 from foresight.loader import Definitions
 from foresight.questions import AWAITING, OPEN, Question, Standing, outcome_probabilities, percent
-from foresight.records import Observation, Resolution
+from foresight.records import Resolution
+
+
+class Graded(Protocol):
+    """What the checks read of a report: its source and Admiralty grade."""
+
+    source: str
+    reliability: str
+    credibility: int
+
 
 HIGH, MODERATE, LOW = "high", "moderate", "low"
 LEVELS = (LOW, MODERATE, HIGH)
@@ -208,68 +218,187 @@ def _weights(
 
 @dataclass
 class _Setting:
-    """What every perturbation of one date shares."""
+    """What every perturbation of one date shares. Each perturbation is computed once, as a
+    change of every scenario's evidence total; a question then reads only its members."""
 
     definitions: Definitions
     evidence: Sequence[ChainEvidence]
-    observations: Mapping[int, Observation]
+    observations: Mapping[int, Graded]
     totals: Mapping[str, float]  # the engine's evidence per scenario (capped)
     resolutions: Mapping[str, Resolution]  # those applying at the date
     day: int
 
     def __post_init__(self) -> None:
         self.base = _weights(self.evidence, self.day, None)
+        self._cache: dict[str, dict[str, float]] = {}
+        self._by_source: dict[str, dict[int, list[int]]] | None = None
+        self._events: dict[int, list[tuple[float, float, float] | None]] = {}
+        self._terms: dict[int, list[tuple[float, Graded, bool]]] = {}
+        self._order: dict[int, list[int]] = {}
+        self._movers: dict[str, set[str]] | None = None
 
-    def shown(
+    def shown(self, question: Question, delta: Mapping[str, float] | None = None) -> dict:
+        """The shown probabilities of a question's members with the evidence moved by delta."""
+        members = [m.scenario for m in question.members]
+        delta = delta or {}
+        if question.kind == "yes-no" and members[0].id not in self.resolutions:
+            only = members[0]  # the common case, without building a group's normalisation
+            total = self.totals[only.id] + delta.get(only.id, 0.0)
+            return {only.id: _sigmoid(scales.logit(only.prior) + _cap(total))}
+        totals = {m.id: self.totals[m.id] + delta.get(m.id, 0.0) for m in members}
+        return outcome_probabilities(members, posterior(members, totals), self.resolutions)
+
+    def _delta(
         self,
-        weights: Mapping[tuple[str, bool, bool], float] | None = None,
+        chains: Iterable[ChainEvidence],
+        weights: Mapping[tuple[str, bool, bool], float] | None,
         log_of: Callable[[ChainEvidence, str, float], float] | None = None,
-    ) -> dict[str, float | None]:
-        """The shown probabilities with the chains' weights and/or log-ratios replaced."""
-        totals = dict(self.totals)
-        for chain in self.evidence:
+    ) -> dict[str, float]:
+        out: dict[str, float] = defaultdict(float)
+        for chain in chains:
             old = self.base[chain.key]
             new = old if weights is None else weights[chain.key]
             for sid, log in chain.logs.items():
-                totals[sid] += new * (log_of(chain, sid, log) if log_of else log) - old * log
-        scenarios = list(self.definitions.scenarios.values())
-        return outcome_probabilities(scenarios, posterior(scenarios, totals), self.resolutions)
+                out[sid] += new * (log_of(chain, sid, log) if log_of else log) - old * log
+        return out
 
-    def without(self, source: str) -> dict[str, float | None]:
-        """Shown probabilities with every report of one source removed."""
+    @property
+    def sources(self) -> dict[str, dict[int, list[int]]]:
+        """Each source, the chains its reports take part in (by position in evidence) and,
+        in each, the events that hold one of its reports."""
+        if self._by_source is None:
+            found: dict[str, dict[int, list[int]]] = defaultdict(dict)
+            for c, chain in enumerate(self.evidence):
+                for e, reports in enumerate(chain.events):
+                    for name in {self.observations[r.id].source for r in reports}:
+                        found[name].setdefault(c, []).append(e)
+            self._by_source = dict(found)
+        return self._by_source
 
-        def drop(reports: Reports) -> Reports:
-            return tuple(r for r in reports if self.observations[r.id].source != source)
-
-        return self.shown(_weights(self.evidence, self.day, drop))
-
-    def graded_worse(self) -> dict[str, float | None]:
-        """Shown probabilities with every grade one step worse."""
-
-        def worse(reports: Reports) -> Reports:
+    def terms(self, c: int) -> list[tuple[float, Graded, bool]]:
+        """A chain's events strongest first: (weight x RETURNS**(rank - 1), the event's most
+        trusted report, whether it is fresh)."""
+        if c not in self._terms:
+            chain = self.evidence[c]
+            ranked = sorted(
+                (
+                    (weight, max(reports, key=lambda r: (r.log_trust, -r.id)))
+                    for weight, reports in zip(self._event_weights(c), chain.events, strict=True)
+                    if weight is not None
+                ),
+                key=lambda item: -item[0][0],
+            )
             out = []
-            for report in reports:
-                obs = self.observations[report.id]
-                factor = (
-                    scales.RELIABILITY_TRUST[scales.WORSE_RELIABILITY[obs.reliability]]
-                    / scales.RELIABILITY_TRUST[obs.reliability]
-                    * scales.CREDIBILITY_TRUST[scales.WORSE_CREDIBILITY[obs.credibility]]
-                    / scales.CREDIBILITY_TRUST[obs.credibility]
-                )
-                out.append(Report(report.id, report.day, report.log_trust + math.log(factor)))
-            return tuple(out)
+            factor = 1.0
+            for (_, aged, log_trust), report in ranked:
+                fresh = aged / math.exp(log_trust) >= FRESH
+                out.append((aged * factor, self.observations[report.id], fresh))
+                factor *= 0.5
+            self._terms[c] = out
+        return self._terms[c]
 
-        return self.shown(_weights(self.evidence, self.day, worse))
+    def _reweighed(
+        self, c: int, left_out: set[int], changed: list[tuple[float, float, float]]
+    ) -> float:
+        """A chain's weight with some events left out and changed ones put back, merging
+        into the chain's ranked order rather than sorting it again."""
+        if c not in self._order:
+            weights = self._event_weights(c)
+            self._order[c] = sorted(
+                (i for i, w in enumerate(weights) if w is not None),
+                key=lambda i: -weights[i][0],  # type: ignore[index]
+            )
+        weights = self._event_weights(c)
+        extra = sorted(changed, key=lambda w: -w[0])
+        total = 0.0
+        factor = 1.0
+        j = 0
+        for i in self._order[c]:
+            if i in left_out:
+                continue
+            base = weights[i]
+            while j < len(extra) and extra[j][0] > base[0]:  # type: ignore[index]
+                total += extra[j][1] * factor
+                factor *= 0.5
+                j += 1
+            total += base[1] * factor  # type: ignore[index]
+            factor *= 0.5
+        for weight in extra[j:]:
+            total += weight[1] * factor
+            factor *= 0.5
+        return total
 
-    def reweighted(self, steps: int) -> dict[str, float | None]:
-        """Shown probabilities with every weight one word stronger (1) or weaker (-1)."""
+    def _event_weights(self, c: int) -> list[tuple[float, float, float] | None]:
+        if c not in self._events:
+            chain = self.evidence[c]
+            self._events[c] = [event_weight(e, self.day, chain.rate) for e in chain.events]
+        return self._events[c]
 
-        def log_of(chain: ChainEvidence, sid: str, log: float) -> float:
-            weight = self.definitions.indicators[chain.key[0]].weights[sid]
-            value = weight.absent if chain.key[1] else weight.observed
-            return scales.shifted_log_ratio(value if value is not None else 1.0, steps)
+    def moving(self, members: Iterable[str]) -> list[str]:
+        """The sources whose reports take part in a chain that moves one of members."""
+        if self._movers is None:
+            found: dict[str, set[str]] = defaultdict(set)
+            for source, chains in self.sources.items():
+                for c in chains:
+                    for sid in self.evidence[c].logs:
+                        found[sid].add(source)
+            self._movers = found
+        return sorted(set().union(*(self._movers.get(m, set()) for m in members)))
 
-        return self.shown(None, log_of)
+    def without(self, source: str) -> dict[str, float]:
+        """The change of every scenario's evidence with every report of one source removed:
+        only the events holding its reports are weighed again."""
+        key = "source:" + source
+        if key not in self._cache:
+            out: dict[str, float] = defaultdict(float)
+            for c, positions in self.sources.get(source, {}).items():
+                chain = self.evidence[c]
+                changed = []
+                for e in positions:
+                    kept = [r for r in chain.events[e] if self.observations[r.id].source != source]
+                    weight = event_weight(kept, self.day, chain.rate)
+                    if weight is not None:
+                        changed.append(weight)
+                change = self._reweighed(c, set(positions), changed) - self.base[chain.key]
+                for sid, log in chain.logs.items():
+                    out[sid] += change * log
+            self._cache[key] = out
+        return self._cache[key]
+
+    def graded_worse(self) -> dict[str, float]:
+        """The change of every scenario's evidence with every grade one step worse."""
+        if "worse" not in self._cache:
+
+            def worse(reports: Reports) -> Reports:
+                out = []
+                for report in reports:
+                    obs = self.observations[report.id]
+                    factor = (
+                        scales.RELIABILITY_TRUST[scales.WORSE_RELIABILITY[obs.reliability]]
+                        / scales.RELIABILITY_TRUST[obs.reliability]
+                        * scales.CREDIBILITY_TRUST[scales.WORSE_CREDIBILITY[obs.credibility]]
+                        / scales.CREDIBILITY_TRUST[obs.credibility]
+                    )
+                    out.append(Report(report.id, report.day, report.log_trust + math.log(factor)))
+                return tuple(out)
+
+            weights = _weights(self.evidence, self.day, worse)
+            self._cache["worse"] = self._delta(self.evidence, weights)
+        return self._cache["worse"]
+
+    def reweighted(self, steps: int) -> dict[str, float]:
+        """The change of every scenario's evidence with every weight one word stronger (1)
+        or weaker (-1)."""
+        key = f"words:{steps}"
+        if key not in self._cache:
+
+            def log_of(chain: ChainEvidence, sid: str, log: float) -> float:
+                weight = self.definitions.indicators[chain.key[0]].weights[sid]
+                value = weight.absent if chain.key[1] else weight.observed
+                return scales.shifted_log_ratio(value if value is not None else 1.0, steps)
+
+            self._cache[key] = self._delta(self.evidence, None, log_of)
+        return self._cache[key]
 
 
 def _margin(question: Question, shown: Mapping[str, float | None]) -> float:
@@ -285,25 +414,33 @@ def _margin(question: Question, shown: Mapping[str, float | None]) -> float:
     return values[leader] - max(others, default=0.0)  # type: ignore[index]
 
 
-def robustness(question: Question, setting: _Setting, sources: Iterable[str]) -> Robustness:
+def robustness(question: Question, setting: _Setting) -> Robustness:
     """Try the three tests on a question's call, in order: (a) each source removed,
     (b) every grade one step worse, (c) every weight one word weaker, then stronger."""
+    members = {m.id for m in question.members}
     flips: list[str] = []
     worst: tuple[float, str] | None = None
-    for source in sorted(set(sources)):
-        margin = _margin(question, setting.without(source))
+    candidates = setting.moving(members)
+    if question.kind == "yes-no" and candidates:
+        # the margin of a yes/no call only grows with its scenario's evidence (toward the
+        # call's side): the source whose removal takes most of it is the one to weigh
+        sid = question.members[0].id
+        sign = 1.0 if question.side == "yes" else -1.0
+        candidates = [min(candidates, key=lambda s: (sign * setting.without(s).get(sid, 0.0), s))]
+    for source in candidates:
+        margin = _margin(question, setting.shown(question, setting.without(source)))
         if worst is None or margin < worst[0]:
             worst = (margin, source)
-    if worst is not None and _margin(question, setting.shown()) - worst[0] < MATTERS:
+    if worst is not None and _margin(question, setting.shown(question)) - worst[0] < MATTERS:
         worst = None  # no source moves the call by as much as half a point
     source_flips = worst is not None and worst[0] < 0
     if worst is not None and source_flips:
         flips.append(f"the reports of “{worst[1]}” are removed")
-    if _margin(question, setting.graded_worse()) < 0:
+    if _margin(question, setting.shown(question, setting.graded_worse())) < 0:
         flips.append("every grade is one step worse")
-    if _margin(question, setting.reweighted(-1)) < 0:
+    if _margin(question, setting.shown(question, setting.reweighted(-1))) < 0:
         flips.append("every weight is one word weaker")
-    if _margin(question, setting.reweighted(1)) < 0:
+    if _margin(question, setting.shown(question, setting.reweighted(1))) < 0:
         flips.append("every weight is one word stronger")
     return Robustness(worst[1] if worst else None, tuple(flips), source_flips)
 
@@ -316,7 +453,7 @@ class _Push:
     """One event's push on a call: positive toward it."""
 
     push: float
-    observation: Observation
+    observation: Graded
     fresh: bool
 
     @property
@@ -340,23 +477,10 @@ def _pushes(question: Question, setting: _Setting) -> list[_Push]:
         if second is not None and second.id is not None:
             towards[second.id] = towards.get(second.id, 0.0) - 1.0
     out = []
-    for chain in setting.evidence:
+    for c, chain in enumerate(setting.evidence):
         score = sum(chain.logs.get(sid, 0.0) * k for sid, k in towards.items())
-        if score == 0.0:
-            continue
-        ranked = sorted(
-            (
-                (w, max(reports, key=lambda r: (r.log_trust, -r.id)))
-                for reports in chain.events
-                if (w := event_weight(reports, setting.day, chain.rate)) is not None
-            ),
-            key=lambda item: -item[0][0],
-        )
-        factor = 1.0
-        for (_, aged, log_trust), report in ranked:
-            fresh = aged / math.exp(log_trust) >= FRESH
-            out.append(_Push(aged * factor * score, setting.observations[report.id], fresh))
-            factor *= 0.5
+        if score != 0.0:
+            out.extend(_Push(term * score, obs, fresh) for term, obs, fresh in setting.terms(c))
     return out
 
 
@@ -428,14 +552,7 @@ def assess_confidence(
             )
         elif runner_interval is not None and low < runner_interval[1]:
             caps.append((MODERATE, "the leader's 80% interval overlaps the runner-up's"))
-    sources_seen = {
-        setting.observations[r.id].source
-        for chain in setting.evidence
-        for reports in chain.events
-        for r in reports
-        if any(sid in chain.logs for sid in (m.id for m in question.members))
-    }
-    robust = robustness(question, setting, sources_seen)
+    robust = robustness(question, setting)
     if len(robust.flips) >= 2:
         caps.append((LOW, f"{robust.sentence} (and {len(robust.flips) - 1} more test(s))"))
     elif robust.flips:
@@ -475,7 +592,7 @@ def appraise(
     questions: Sequence[Question],
     standings: Mapping[str, Standing],
     evidence: Sequence[ChainEvidence],
-    observations: Mapping[int, Observation],
+    observations: Mapping[int, Graded],
     totals: Mapping[str, float],
     variance: Mapping[str, float],
     resolutions: Mapping[str, Resolution],

@@ -28,8 +28,9 @@ import itertools
 import math
 import operator
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from foresight import scales
 from foresight.loader import Definitions
@@ -38,7 +39,8 @@ from foresight.records import Observation
 
 RETURNS = 0.5  # each further distinct event of an indicator counts half the one before it
 TOP_EVENTS = 64  # events beyond this rank weigh less than RETURNS**64 ~ 5e-20: dropped
-EVIDENCE_RANKS = 24  # events beyond this rank weigh < RETURNS**24 ~ 6e-8 of the strongest
+SPREAD_RANKS = 16  # beyond, an event's share of the variance is < RETURNS**32 ~ 2e-10
+EVIDENCE_RANKS = 10  # events beyond this rank weigh < RETURNS**10 ~ 0.1% of the strongest
 MAX_LOG_RATIO = 20.0  # total evidence on a scenario is capped at a likelihood ratio of e^20
 LN2 = math.log(2.0)
 EPOCH_DATE = scales.EPOCH_DATE  # days are counted from here: small, exact decay exponents
@@ -193,7 +195,7 @@ class ChainEvidence:
     key: Chain
     rate: float  # ln2 / half-life per day
     logs: dict[str, float]  # ln(likelihood ratio) per scenario it moves
-    events: list[tuple[Report, ...]]
+    events: list[Sequence[Report]]
 
 
 def event_weight(
@@ -273,7 +275,7 @@ class _ChainState:
         total = 0.0
         factor = 1.0
         shift = day * self.rate
-        for entry in self.top:
+        for entry in self.top[:SPREAD_RANKS]:
             trust = min(1.0, math.exp(entry[1] - entry[0] * self.rate))
             aged = math.exp(entry[1] - shift) * factor
             total += aged * aged * (1.0 - trust) / (4.0 * trust)
@@ -302,6 +304,7 @@ class Engine:
         self.known_on = known_on
         self.observations: dict[int, Observation] = {}
         self._load: Callable[[Collection[int]], dict[int, Observation]] | None = None
+        self._grade: Callable[[Collection[int]], Mapping[int, Any]] | None = None
         # observations of indicators the definitions no longer have, per indicator id
         self.unknown: dict[str, int] = defaultdict(int)
         self._ratios: dict[Chain, dict[str, float]] = {}
@@ -350,6 +353,7 @@ class Engine:
         definitions: Definitions,
         rows: Iterable[Sequence[object]],
         load: Callable[[Collection[int]], dict[int, Observation]] | None = None,
+        grade: Callable[[Collection[int]], Mapping[int, Any]] | None = None,
     ) -> Engine:
         """An engine over rows the store has already scored: (id, indicator, absent, day,
         log_trust, event), day counted from EPOCH_DATE and log_trust = ln(trust).
@@ -358,6 +362,7 @@ class Engine:
         load(ids) fetches the full observations that explanations show, when asked."""
         engine = cls(definitions)
         engine._load = load
+        engine._grade = grade
         # indicator -> [observed chain, absent chain]: absent indexes it (0/1 or a bool)
         targets: dict[object, list[list[tuple[_Chain, float]] | None] | None] = {}
         for rid, indicator, absent, day, log_trust, event in rows:
@@ -387,6 +392,14 @@ class Engine:
     def observation(self, observation_id: int) -> Observation:
         """One full observation (loaded from the store when the engine has only rows)."""
         return self._observations_for([observation_id])[observation_id]
+
+    def gradings(self, ids: Iterable[int]) -> Mapping[int, Any]:
+        """Each report's source, reliability and credibility by id (a store's light query
+        when the engine has only rows, else the observations themselves)."""
+        wanted = set(ids)
+        if self._grade is not None and not wanted <= self.observations.keys():
+            return self._grade(wanted)
+        return self.load_observations(wanted)
 
     def load_observations(self, ids: Iterable[int]) -> dict[int, Observation]:
         """Full observations by id (loaded from the store when the engine has only rows)."""
@@ -583,12 +596,13 @@ class Engine:
         if list(dates) != sorted(dates):
             raise ValueError("dates must be in ascending order")
         days = [d.toordinal() - EPOCH for d in dates]
+        final: dict[Chain, _ChainState] = {}  # each chain at the last date, kept for reuse
         totals = [dict.fromkeys(self.definitions.scenarios, 0.0) for _ in days]
         variances = [dict.fromkeys(self.definitions.scenarios, 0.0) for _ in days] if spread else []
         counted = [0] * len(days)
         for key, chain in self._chains.items():  # sorted chains: sums are order-free
             logs = self._ratios.get(key)
-            state = _ChainState(chain.rate)
+            state = final[key] = _ChainState(chain.rate)
             seen_unkeyed = seen_keyed = 0
             weight = 0.0
             for index, day in enumerate(days):
@@ -616,6 +630,8 @@ class Engine:
                     totals[index][scenario_id] += log_ratio * weight
                 if spread:
                     self._variance_terms(variances[index], key, state, day)
+        if days:
+            self._cache.setdefault(days[-1], (final, totals[-1], counted[-1]))
         out = [
             self._assess(as_of, total, count)
             for as_of, total, count in zip(dates, totals, counted, strict=True)
@@ -640,22 +656,20 @@ class Engine:
             if not state.top or not self._ratios.get(key):
                 continue
             chain = self._chains[key]
-            index: dict[str, list[Entry]] | None = None
-            events = []
-            for entry in state.top[:ranks]:
-                if entry[2] == entry[3] and not isinstance(entry[2], str):
-                    reports = (Report(entry[3], entry[0], entry[1] - entry[0] * chain.rate),)
-                else:
-                    if index is None:
-                        upto = bisect.bisect_right(chain.keyed_days, day)
-                        index = defaultdict(list)
-                        for e in chain.keyed[:upto]:
-                            index[e[2]].append(e)  # type: ignore[index]
-                    reports = tuple(
-                        Report(e[3], e[0], e[1] - e[0] * chain.rate)
-                        for e in index[entry[2]]  # type: ignore[index]
-                    )
-                events.append(reports)
+            top = state.top[:ranks]
+            wanted = {e[2] for e in top if isinstance(e[2], str)}
+            index: dict[str, list[Report]] = defaultdict(list)
+            if wanted:
+                upto = bisect.bisect_right(chain.keyed_days, day)
+                rate = chain.rate
+                for e in [e for e in chain.keyed[:upto] if e[2] in wanted]:
+                    index[e[2]].append(Report(e[3], e[0], e[1] - e[0] * rate))  # type: ignore[index]
+            events = [
+                index[entry[2]]  # type: ignore[index]
+                if isinstance(entry[2], str)
+                else (Report(entry[3], entry[0], entry[1] - entry[0] * chain.rate),)
+                for entry in top
+            ]
             out.append(ChainEvidence(key, chain.rate, dict(self._ratios[key]), events))
         return out
 

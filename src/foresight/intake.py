@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import json
 import os
 import re
@@ -21,10 +22,11 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import urlsplit
 
 from foresight import scales
 from foresight.errors import InputError, Problem
-from foresight.records import Observation
+from foresight.records import Observation, date_text, month_date
 from foresight.store import NewObservation, Progress, paused_gc
 from foresight.suggest import did_you_mean
 
@@ -144,6 +146,15 @@ class Checker:
         now: dt.datetime | None = None,
     ) -> None:
         self.indicators = {i: i for i in indicators}
+        # Indicators whose absence moves nothing (no absent: weight), when the caller gave
+        # the definitions rather than bare ids.
+        defined = indicators.items() if isinstance(indicators, Mapping) else ()
+        self.no_absence = frozenset(
+            iid
+            for iid, item in defined
+            if hasattr(item, "weights")
+            and all(w.absent_ratio == 1.0 for w in item.weights.values())
+        )
         self.default_tlp = scales.normalise_tlp(default_tlp)
         self.now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
         # The later of the local and the UTC date: "today" somewhere is not the future.
@@ -159,7 +170,7 @@ class Checker:
             "absent": self.absent,
             "strength": self.strength,
             "source": self.source,
-            "source_url": self.optional_text,
+            "source_url": self.url,
             "reliability": self.reliability,
             "credibility": self.credibility,
             "event": self.optional_text,
@@ -216,6 +227,8 @@ class Checker:
             issues = _check_audit(row)
             if issues:
                 return None, issues
+        if row.absent and row.indicator in self.no_absence:
+            return None, [_no_absence(row.indicator)]
         return row, []
 
     # -- one method per field: return the clean value or raise _Bad ----------------
@@ -234,17 +247,17 @@ class Checker:
         return known
 
     def observed_on(self, raw: Any) -> dt.date:
-        """A date written YYYY-MM-DD, from 1900-01-01 up to today."""
+        """A date written YYYY-MM-DD (or YYYY-MM for a month), from 1900-01-01 up to today."""
         if type(raw) is str:
             day = self._dates.get(raw)
             if day is not None:
                 return day
             text = _required(_text(raw))
-            day = _parse_date(text)
+            day = _parse_date(text, self.today)
         elif isinstance(raw, dt.date) and not isinstance(raw, dt.datetime):
             day = raw
         else:
-            day = _parse_date(_required(_text(raw)))
+            day = _parse_date(_required(_text(raw)), self.today)
         if day < EARLIEST:
             raise _Bad(f"{day} is before {EARLIEST}", "check the year")
         if day > self.today:
@@ -275,7 +288,8 @@ class Checker:
             value = scales.STRENGTH.get(text or "strong")
             if value is None:
                 try:
-                    value = float(text)
+                    # A decimal comma (0,6) as spreadsheets in many locales write it.
+                    value = float(text.replace(",", ".", 1))
                 except ValueError:
                     raise _Bad(
                         f"{_show(raw)} is not a strength",
@@ -373,6 +387,19 @@ class Checker:
                 return text or None
         return _text(raw)
 
+    def url(self, raw: Any) -> str | None:
+        """An http:// or https:// address, or None when empty."""
+        text = self.optional_text(raw)
+        if text is None:
+            return None
+        parts = urlsplit(text)
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc or " " in text:
+            raise _Bad(
+                f"{_show(text)} is not a web address",
+                "write a full http:// or https:// URL, e.g. https://example.org/report",
+            )
+        return text
+
     def short_text(self, raw: Any) -> str | None:
         """A name on one line, or None when empty."""
         if type(raw) is str:
@@ -444,6 +471,16 @@ def _check_audit(row: NewObservation) -> list[Issue]:
     return issues
 
 
+def _no_absence(indicator: str) -> Issue:
+    """The problem with logging the absence of an indicator whose absence moves nothing."""
+    return (
+        "absent",
+        f"indicator '{indicator}' has no absent: weight, so its absence would move nothing",
+        f"log it as observed, or add an absent: weight (e.g. 'absent: weak-against') under "
+        f"a scenario in indicators/{indicator}.yaml",
+    )
+
+
 def _text(raw: Any) -> str | None:
     """Stripped text, or None when empty; whole numbers are accepted as text."""
     if type(raw) is str:
@@ -465,14 +502,21 @@ def _required(value: str | None, hint: str = "") -> str:
     return value
 
 
-def _parse_date(text: str) -> dt.date:
+def _parse_date(text: str, today: dt.date) -> dt.date:
     # fromisoformat alone would also take 20210917 and 2021-W37-5.
     try:
+        if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit():
+            year, month = int(text[:4]), int(text[5:])
+            if dt.date(year, month, 1) > today:
+                raise _Bad(f"{text} is in the future", "log an observation once it has been made")
+            return month_date(year, month, today)
         if len(text) != 10 or text[4] != "-" or text[7] != "-":
             raise ValueError(text)
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise _Bad(f"{_show(text)} is not a date", "write it as YYYY-MM-DD") from None
+        raise _Bad(
+            f"{_show(text)} is not a date", "write it as YYYY-MM-DD, or YYYY-MM for a month"
+        ) from None
 
 
 def _show(raw: Any) -> str:
@@ -580,6 +624,7 @@ class _FileReader:
         # (line, item label) of the rows that carry an id or an amendment link, by index
         self.places: dict[int, tuple[int | None, str]] = {}
         self.problems: list[str] = []
+        self.notes: list[str] = []  # said to the user, whether or not the file imports
         self.total = 0
 
     @property
@@ -643,8 +688,23 @@ class _FileReader:
                 self.problem(line_of(str(key)), f"{item}{key}", f"unknown {noun}", hint)
 
     def read_csv(self, stream: TextIO) -> None:
-        """Read CSV with a header row naming the columns, in any order."""
-        reader = csv.reader(stream, strict=True)
+        """Read CSV with a header row naming the columns, in any order.
+
+        The delimiter is told from the header: a comma, or the semicolon or tab that
+        spreadsheets in many locales (French, German, …) write instead.
+        """
+        ahead: list[str] = []
+        for text in stream:
+            ahead.append(text)
+            if text.strip():
+                break
+        delimiter = _delimiter(ahead[-1] if ahead else "")
+        if delimiter != ",":
+            self.notes.append(
+                f"{self.label} is {DELIMITERS[delimiter]}-separated (as spreadsheets in many "
+                "locales save CSV): read with that delimiter"
+            )
+        reader = csv.reader(itertools.chain(ahead, stream), strict=True, delimiter=delimiter)
         check, keep = self.checker.check_cells, self.keep
         try:
             header = next(reader, None)
@@ -653,6 +713,15 @@ class _FileReader:
             if header is None:
                 raise self.fail(None, "", "is empty; there is nothing to import")
             columns = [name.strip() for name in header]
+            other = next((d for d in (";", "\t") if len(columns) == 1 and d in columns[0]), None)
+            if other is not None:
+                raise self.fail(
+                    reader.line_num,
+                    "",
+                    f"this looks like a {DELIMITERS[other]}-separated file, but its header "
+                    "names none of the columns",
+                    "the header must name " + ", ".join(REQUIRED),
+                )
             self._check_header(columns, reader.line_num)
             plan = self.checker.plan(columns)
             width = len(columns)
@@ -786,7 +855,7 @@ class _FileReader:
             raise InputError(f"{self.label} holds no observations; there is nothing to import")
         if self.progress is not None:
             self.progress(self.total % PROGRESS_STEP)
-        return Batch(self.label, fmt, self.rows, warnings)
+        return Batch(self.label, fmt, self.rows, self.notes + warnings)
 
     def _link(self) -> list[str]:
         """Check ids and amendment links; drop links to observations not in the file."""
@@ -829,6 +898,20 @@ class _FileReader:
         ]
 
 
+DELIMITERS: dict[str, str] = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
+def _delimiter(header: str) -> str:
+    """The delimiter that splits a header line into the most known column names."""
+    best, found = ",", 0
+    for delimiter in DELIMITERS:
+        names = [name.strip().strip('"') for name in header.strip().split(delimiter)]
+        known = sum(1 for name in names if name in _ALLOWED)
+        if known > found:
+            best, found = delimiter, known
+    return best
+
+
 class _DuplicateKey(Exception):
     def __init__(self, key: str) -> None:
         super().__init__(key)
@@ -849,6 +932,10 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 # -- one observation from the command line --------------------------------------------
 
 
+# Fields whose command-line option has another name than the field.
+_OPTIONS = {"source_url": "source_url (--url)"}
+
+
 def new_observation(
     values: Mapping[str, Any], indicators: Collection[str], default_tlp: str
 ) -> NewObservation:
@@ -865,7 +952,8 @@ def new_observation(
         if row is not None:
             return row
         problems = [
-            f"{name}: {message}" + (f" ({hint})" if hint else "") for name, message, hint in found
+            f"{_OPTIONS.get(name, name)}: {message}" + (f" ({hint})" if hint else "")
+            for name, message, hint in found
         ]
     raise InputError("the observation was not logged:", problems)
 
@@ -877,7 +965,7 @@ def export_record(obs: Observation) -> dict[str, Any]:
     """The observation as one flat record with the export's keys, in order."""
     return {
         "indicator": obs.indicator,
-        "observed_on": obs.observed_on.isoformat(),
+        "observed_on": date_text(obs.observed_on),
         "absent": obs.absent,
         "strength": obs.strength,
         "source": obs.source,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +61,7 @@ def load_definitions(root: Path) -> tuple[Definitions, list[Problem]]:
     indicator_docs: dict[str, yamlio.Document] = {}
     scenario_docs: dict[str, yamlio.Document] = {}
     invalid_scenarios: list[yamlio.Document] = []
+    failed_indicators: list[str] = []
 
     for kind, model, target, docs in (
         ("scenario", Scenario, scenarios, scenario_docs),
@@ -98,6 +100,8 @@ def load_definitions(root: Path) -> tuple[Definitions, list[Problem]]:
             if item is None:
                 if kind == "scenario":
                     invalid_scenarios.append(doc)
+                else:
+                    failed_indicators.append(label)
                 continue
             key = (kind, item.id)
             if key in seen:
@@ -116,12 +120,15 @@ def load_definitions(root: Path) -> tuple[Definitions, list[Problem]]:
             target[item.id] = item
             docs[item.id] = doc
 
-    declared = set(scenarios) | {
-        str(doc.data["id"])
-        for doc in invalid_scenarios
-        if isinstance(doc.data, dict) and "id" in doc.data
-    }
-    problems.extend(_cross_check(scenarios, declared, indicators, scenario_docs, indicator_docs))
+    # The ids of scenario files that failed to load, read from the file (or its name):
+    # references to them are reported once, at that file, not as errors everywhere.
+    failed = {_failed_id(root, doc): doc.path for doc in invalid_scenarios}
+    mtimes = {label: _mtime(root / label) for label in origins.values()}
+    problems.extend(
+        _cross_check(
+            scenarios, failed, indicators, scenario_docs, indicator_docs, failed_indicators, mtimes
+        )
+    )
     sources, found = load_sources(root)
     problems.extend(found)
     problems.extend(_check_citations(sources, scenario_docs, indicator_docs, scenarios, indicators))
@@ -196,19 +203,45 @@ def _check_citations(
     return problems
 
 
+def _failed_id(root: Path, doc: yamlio.Document) -> str:
+    """The id a scenario file that failed to load declares: its id: line, else its name."""
+    if isinstance(doc.data, dict) and "id" in doc.data:
+        return str(doc.data["id"])
+    try:
+        text = (root / doc.path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        text = ""
+    match = re.search(r"^id:\s*[\"']?([^\s\"'#]+)", text, re.MULTILINE)
+    return match.group(1) if match else Path(doc.path).stem
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
 def _cross_check(
     scenarios: dict[str, Scenario],
-    declared: set[str],
+    failed: dict[str, str],
     indicators: dict[str, Indicator],
     scenario_docs: dict[str, yamlio.Document],
     indicator_docs: dict[str, yamlio.Document],
+    failed_indicators: list[str],
+    mtimes: dict[str, float],
 ) -> list[Problem]:
     problems: list[Problem] = []
     movable: set[str] = set()
+    declared = set(scenarios) | set(failed)
+    depending: dict[str, list[str]] = defaultdict(list)  # failed file -> files naming it
     for indicator in indicators.values():
         doc = indicator_docs[indicator.id]
         for scenario_id, weight in indicator.weights.items():
             loc = ("weights", scenario_id)
+            if scenario_id in failed:
+                depending[failed[scenario_id]].append(f"{doc.path}:{doc.line_for(loc)}")
+                continue
             if scenario_id not in declared:
                 problems.append(
                     Problem(
@@ -220,8 +253,6 @@ def _cross_check(
                     )
                 )
                 continue
-            if scenario_id not in scenarios:
-                continue  # its own file is invalid and reported already
             if weight.observed_ratio != 1.0 or weight.absent_ratio != 1.0:
                 movable.add(scenario_id)
             if not weight.sources and not indicator.sources:
@@ -235,9 +266,24 @@ def _cross_check(
                         warning=True,
                     )
                 )
+    for path, names in depending.items():
+        problems.append(
+            Problem(
+                path,
+                None,
+                "",
+                f"failed to load (above), so {len(names)} weight(s) naming its scenario are "
+                f"not checked: {', '.join(names)}",
+                "fix this file first; they are checked once it loads",
+                warning=True,
+            )
+        )
     for scenario in scenarios.values():
         if scenario.id not in movable:
             doc = scenario_docs[scenario.id]
+            if failed_indicators:
+                # Perhaps one of the indicators that failed to load moves it: say so once.
+                continue
             problems.append(
                 Problem(
                     doc.path,
@@ -248,6 +294,19 @@ def _cross_check(
                 )
             )
     problems.extend(_check_implications(scenarios, declared, scenario_docs))
+    unmoved = [s.id for s in scenarios.values() if s.id not in movable]
+    if failed_indicators and unmoved:
+        problems.append(
+            Problem(
+                failed_indicators[0],
+                None,
+                "",
+                f"{len(failed_indicators)} indicator file(s) failed to load (above), so whether "
+                f"any indicator moves {', '.join(unmoved)} is not checked",
+                "fix the indicator files first",
+                warning=True,
+            )
+        )
     groups: dict[str, list[Scenario]] = defaultdict(list)
     for scenario in scenarios.values():
         if scenario.group:
@@ -255,14 +314,18 @@ def _cross_check(
     for group, members in groups.items():
         total = sum(s.prior for s in members)
         if total > 0.999:
-            last = members[-1]
+            # Point at the member changed last: most likely the one that tipped the sum.
+            paths = {s.id: scenario_docs[s.id].path for s in members}
+            last = max(members, key=lambda s: (mtimes.get(paths[s.id], 0.0), paths[s.id]))
             doc = scenario_docs[last.id]
+            others = ", ".join(f"{paths[s.id]} {s.prior:g}" for s in members if s is not last)
             problems.append(
                 Problem(
                     doc.path,
                     doc.line_for(("prior",)),
                     "prior",
-                    f"the priors of exclusive group '{group}' sum to {total:.3g}",
+                    f"the priors of exclusive group '{group}' sum to {total:.3g} "
+                    f"(this file {last.prior:g}; {others})",
                     "mutually exclusive scenarios must sum to at most 0.999, leaving room for "
                     "'none of these'",
                 )
@@ -282,6 +345,22 @@ def _cross_check(
                         warning=True,
                     )
                 )
+        if len(members) == 1:
+            [alone] = members
+            doc = scenario_docs[alone.id]
+            hint = did_you_mean(group, [g for g in groups if g != group]).lstrip(", ")
+            problems.append(
+                Problem(
+                    doc.path,
+                    doc.line_for(("group",)),
+                    "group",
+                    f"exclusive group '{group}' has only this scenario",
+                    hint
+                    or "a group needs two or more scenarios that exclude each other; "
+                    "remove 'group:' if this one stands alone",
+                    warning=True,
+                )
+            )
     return problems
 
 
@@ -396,13 +475,86 @@ def _problem(
         return Problem(doc.path, line, field_name, "unknown key", hint)
     if kind == "missing":
         return Problem(doc.path, line, field_name, "missing required field", f"add '{loc[-1]}:'")
-    message = error["msg"].removeprefix("Value error, ")
-    hint = ""
-    if "date" in kind:
-        hint = "write dates as YYYY-MM-DD"
-    elif kind in ("greater_than", "less_than", "greater_than_equal", "less_than_equal"):
-        hint = f"got {error.get('input')!r}"
+    message, hint = plain_words(kind, loc, error)
     return Problem(doc.path, line, field_name, message, hint)
+
+
+_SLUG_HINT = "ids are lower-case letters, digits and single hyphens"
+_BOUNDS = {
+    "greater_than": ("gt", "must be greater than"),
+    "greater_than_equal": ("ge", "must be at least"),
+    "less_than": ("lt", "must be less than"),
+    "less_than_equal": ("le", "must be at most"),
+}
+
+
+def plain_words(kind: str, loc: tuple[Any, ...], error: Any) -> tuple[str, str]:
+    """Say what pydantic found wrong in words a newcomer can act on: (message, hint)."""
+    raw = error.get("input")
+    shown = repr(raw) if isinstance(raw, str) else str(raw)
+    name = next((str(part) for part in reversed(loc) if isinstance(part, str)), "")
+    ctx = error.get("ctx") or {}
+    if kind == "string_pattern_mismatch":
+        what = "a scenario id" if name == "[key]" or "weights" in loc else f"a valid {name}"
+        return f"{shown} is not {what}", f"{_SLUG_HINT}: write '{slugify(str(raw))}'"
+    if kind == "model_type" and "weights" in loc:
+        return (
+            f"{shown} is not a weight",
+            "write a weight word (e.g. 'moderate-for') or a mapping with 'observed:' and "
+            "optional 'absent:' and 'sources:'",
+        )
+    if kind == "dict_type" and name == "weights":
+        return (
+            "must map scenario ids to weights",
+            "e.g. 'weights:' then an indented line 'scenario-id: moderate-for'",
+        )
+    if kind in ("model_type", "dict_type") and "sources" in loc:
+        return (
+            f"{shown} is not a source",
+            "each source is a mapping: '- document: NAME' with an indented 'quote: \"…\"'",
+        )
+    if kind in ("model_type", "dict_type"):
+        return f"must be a mapping of keys to values, not {shown}", "write 'key: value' lines"
+    if name == "half_life_days" and kind.startswith("int_"):
+        return (
+            f"{shown} is not a number of days",
+            "write a whole number of days (30), '30 days' or '6 weeks', or null for a lasting fact",
+        )
+    if name == "prior" and kind.startswith("float_"):
+        return f"{shown} is not a probability", "write a number such as 0.1, or 10%"
+    if kind.startswith(("int_", "float_")):
+        return f"{shown} is not a number", "write a number, e.g. 30"
+    if "date" in kind:
+        return f"{shown} is not a date", "write dates as YYYY-MM-DD, e.g. 2026-01-31"
+    if kind in _BOUNDS:
+        key, words = _BOUNDS[kind]
+        example = ", e.g. 0.1 or 10%" if name == "prior" else ""
+        return f"{words} {ctx.get(key)}", f"got {shown}{example}"
+    if kind == "list_type" and name == "sources":
+        return (
+            "must be a list of sources",
+            "write '- document: NAME' with an indented 'quote: \"…\"' under it",
+        )
+    if kind == "list_type":
+        return f"must be a list, not {shown}", "write one '- item' per line"
+    if kind == "too_short":
+        return "needs at least one entry", (
+            "add '- document: NAME' and 'quote: \"…\"'" if name == "sources" else ""
+        )
+    if kind == "string_too_short":
+        return "must not be empty", "write some text"
+    if kind == "string_type":
+        return f"must be text, not {shown}", "put the value in quotes"
+    if kind == "literal_error":
+        return f"{shown} is not allowed", "write " + str(ctx.get("expected", "")).replace("'", "")
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return message.replace("Input should be", "should be"), ""
+
+
+def slugify(text: str) -> str:
+    """The nearest slug to a text: 'Bad_Id' -> 'bad-id'."""
+    words = "".join(c if c.isascii() and c.isalnum() else " " for c in text.lower()).split()
+    return "-".join(words) or "my-id"
 
 
 def _field_loc(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -30,6 +30,29 @@ WeightValue = Annotated[
         f"ratio between {scales.MIN_RATIO} and {scales.MAX_RATIO}."
     ),
 ]
+
+
+_PERCENT = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*%\s*$")
+_DURATION = re.compile(r"^\s*([0-9]+)\s*(days?|weeks?)\s*$", re.IGNORECASE)
+
+
+def _percent(value: Any) -> Any:
+    """'10%' -> 0.1; anything else unchanged (and checked as a number)."""
+    if isinstance(value, str):
+        match = _PERCENT.match(value)
+        if match:
+            return float(match.group(1)) / 100
+    return value
+
+
+def _days(value: Any) -> Any:
+    """'30 days' -> 30, '6 weeks' -> 42; anything else unchanged (and checked as a number)."""
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if match:
+            count = int(match.group(1))
+            return count * 7 if match.group(2).lower().startswith("week") else count
+    return value
 
 
 class Strict(BaseModel):
@@ -213,6 +236,11 @@ class Scenario(Strict):
     def _one_or_many(cls, value: object) -> object:
         return [value] if isinstance(value, str) else value
 
+    @field_validator("prior", mode="before")
+    @classmethod
+    def _prior_in_percent(cls, value: Any) -> Any:
+        return _percent(value)
+
     @field_validator("horizon")
     @classmethod
     def _horizon_after_prior(cls, value: dt.date, info: ValidationInfo) -> dt.date:
@@ -309,6 +337,22 @@ class Indicator(Strict):
             or self.half_life_days
             or scales.DEFAULT_ABSENT_HALF_LIFE_DAYS
         )
+
+    @field_validator("weights", mode="before")
+    @classmethod
+    def _shorthand_weights(cls, value: Any) -> Any:
+        # `scenario-id: moderate-for` is short for `scenario-id: {observed: moderate-for}`.
+        if isinstance(value, dict):
+            return {
+                key: {"observed": weight} if isinstance(weight, str | int | float) else weight
+                for key, weight in value.items()
+            }
+        return value
+
+    @field_validator("half_life_days", "absent_half_life_days", mode="before")
+    @classmethod
+    def _half_life_in_words(cls, value: Any) -> Any:
+        return _days(value)
 
     def settles(self, scenario_id: str) -> str | None:
         """The outcome observing this indicator settles for the scenario, if any."""

@@ -7,9 +7,65 @@ dataclasses are seven times slower to build, which a large brief feels.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
+
+
+class MonthDate(dt.date):
+    """A date known only to its month (written 2022-06), standing for one real day.
+
+    The rule: a month-only date counts from the month's last day, the first day by which
+    the event has certainly happened (for the current month: today). So it ages and sorts
+    as that day, an as-of date within the month never counts it early, and everything
+    that reads a date (the engine, SQL) needs no change. It shows as "June 2022" and is
+    written back as 2022-06, so an export imports with the same precision.
+    """
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return f"{self:%B %Y}"
+
+    def __add__(self, other: dt.timedelta) -> dt.date:  # type: ignore[override]
+        return dt.date(self.year, self.month, self.day) + other
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Any) -> Any:
+        return dt.date(self.year, self.month, self.day) - other
+
+
+def month_date(year: int, month: int, today: dt.date | None = None) -> MonthDate:
+    """The day a month-only date stands for: its last day, or today within the current month."""
+    last = dt.date(year, month, calendar.monthrange(year, month)[1])
+    if today is not None and last > today >= last.replace(day=1):
+        last = today
+    return MonthDate(last.year, last.month, last.day)
+
+
+def date_precision(day: dt.date) -> str:
+    """'month' for a month-only date, else 'day'."""
+    return "month" if isinstance(day, MonthDate) else "day"
+
+
+def with_precision(day: dt.date, precision: str) -> dt.date:
+    """The date as read back from a store, with its precision restored."""
+    if precision == "month":
+        return MonthDate(day.year, day.month, day.day)
+    return day
+
+
+def date_text(day: dt.date) -> str:
+    """The date as files write it: 2022-06 for a month-only date, else YYYY-MM-DD."""
+    return f"{day:%Y-%m}" if isinstance(day, MonthDate) else day.isoformat()
+
+
+def show_date(day: dt.date) -> str:
+    """The date as people read it: 'June 2022' for a month-only date, else YYYY-MM-DD."""
+    return str(day) if isinstance(day, MonthDate) else day.isoformat()
 
 
 @dataclass(slots=True, unsafe_hash=True)

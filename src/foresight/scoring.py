@@ -74,6 +74,7 @@ class PathScore:
     mean_probability: float
     crossed_half_on: dt.date | None  # first date above 50% that stayed above
     late: int = 0  # observations dated by the last date but recorded after it: never replayed
+    late_ids: frozenset[int] = frozenset()  # their ids
 
 
 @dataclass(frozen=True)
@@ -135,8 +136,11 @@ class Scorecard:
 
     @property
     def late(self) -> int:
-        """Observations that were never replayed because they were recorded too late."""
-        return sum(path.late for path in self.paths)
+        """Observations that were never replayed because they were recorded too late.
+
+        Each observation counts once, however many resolved scenarios its indicator moves.
+        """
+        return len(frozenset().union(*(path.late_ids for path in self.paths)))
 
     def as_json(self) -> dict[str, Any]:
         """The `scorecard --json` document."""
@@ -330,17 +334,16 @@ def score_path(
 ) -> PathScore | None:
     """Replay one resolved scenario and score it; None when the window holds no date."""
     scenario = definitions.scenarios[outcome.scenario]
-    first = max(start or scenario.prior_set_on, scenario.prior_set_on)
-    last = min(end or outcome.on, outcome.on)
-    dates = steps(first, last, step)
+    dates = replay_dates(scenario.prior_set_on, outcome.on, start, end, step)
     if not dates:
         return None
+    last = dates[-1]
     forecasts = replay(definitions, observations, outcome.scenario, dates, replayer)
     prior = [scenario.prior] * len(dates)
     even = [0.5] * len(dates)
     watched = {i.id for i in definitions.indicators_for(outcome.scenario)}
-    late = sum(
-        1
+    late = frozenset(
+        o.id
         for o in observations
         if o.indicator in watched
         and not o.retracted
@@ -362,8 +365,39 @@ def score_path(
         log_score(even, outcome.happened),
         sum(forecasts) / len(forecasts),
         crossed_half(dates, forecasts),
+        len(late),
         late,
     )
+
+
+def replay_dates(
+    prior_set_on: dt.date,
+    resolved_on: dt.date,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    step: str = "month",
+) -> list[dt.date]:
+    """The dates a resolved scenario's forecast is scored on.
+
+    Only forecasts made strictly before the resolution date count: on that day the
+    report that settled the question may already be in the log, and scoring it would
+    reward hindsight. Weekly steps run every seven days from prior_set_on (so --from
+    narrows the dates without moving them); monthly steps are the month ends from
+    prior_set_on, ending on the eve of the resolution.
+    """
+    first = max(start or prior_set_on, prior_set_on)
+    last = min(end or resolved_on, resolved_on - dt.timedelta(days=1))
+    if first > last:
+        return []
+    if step == "week":
+        skip = -(-(first - prior_set_on).days // 7)  # whole weeks to reach first
+        day = prior_set_on + dt.timedelta(days=7 * skip)
+        dates = []
+        while day <= last:
+            dates.append(day)
+            day += dt.timedelta(days=7)
+        return dates
+    return steps(first, last, step)
 
 
 def audit(

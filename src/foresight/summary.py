@@ -232,7 +232,7 @@ def _appraise(
         result.questions,
         result.standings,
         evidence,
-        engine.load_observations(ids),
+        engine.gradings(ids),
         {sid: r.log_ratio for sid, r in now.results.items()},
         engine.variance(as_of),
         applying,

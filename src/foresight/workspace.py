@@ -89,6 +89,16 @@ class Workspace:
         _, problems = load_definitions(self.root)
         return config_problems + problems
 
+    def unknown_indicators(self) -> dict[str, int]:
+        """Indicator ids the log's current observations name but the definitions do not,
+        with how many observations name each (none when the log does not exist yet)."""
+        url = self.db_url
+        if "://" not in url and not Path(url).exists():
+            return {}  # opening would create an empty log
+        known = self.definitions.indicators
+        counts = self.store.indicator_counts()
+        return {name: n for name, n in sorted(counts.items()) if name not in known}
+
     @property
     def db_url(self) -> str:
         """Where the observation log lives: --db, FORESIGHT_DB, then foresight.yaml."""
@@ -123,7 +133,10 @@ class Workspace:
             limit = scales.tlp_rank(audience)
             tlps = [level for level in scales.TLP_LEVELS if scales.tlp_rank(level) <= limit]
         rows = self.store.scored_rows(known_on=known_on, tlps=tlps)
-        return Engine.from_scored_rows(self.definitions, rows, self.store.observations_by_id)
+        store = self.store
+        return Engine.from_scored_rows(
+            self.definitions, rows, store.observations_by_id, store.gradings
+        )
 
     def status(
         self, as_of: dt.date | None = None, limit: int = 3, audience: str | None = None

@@ -53,6 +53,18 @@ class ForesightGroup(click.Group):
         module = importlib.import_module(f"foresight.cli.{module_name}")
         return getattr(module, attr)
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List the commands with their whole one-line summaries, wrapped, never cut short."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is None or command.hidden:
+                continue
+            rows.append((name, summary_line(command)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
     def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
         name = args[0] if args else ""
         if name and not name.startswith("-") and name not in COMMANDS:
@@ -67,7 +79,9 @@ class ForesightGroup(click.Group):
         try:
             return super().invoke(ctx)
         except ForesightError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            from foresight.cli.common import note
+
+            note(f"Error: {exc}")  # wrapped between words on a terminal
             ctx.exit(exc.exit_code)
         except BrokenPipeError:
             sys.stderr.close()
@@ -76,6 +90,14 @@ class ForesightGroup(click.Group):
             where = f" ({exc.filename})" if exc.filename else ""
             click.echo(f"Error: {exc.strerror or exc}{where}", err=True)
             ctx.exit(1)
+
+
+def summary_line(command: click.Command) -> str:
+    """A command's summary: its short help, else the first paragraph of its help, whole."""
+    if command.short_help:
+        return command.short_help
+    first = (command.help or "").strip().split("\n\n")[0]
+    return " ".join(first.split())
 
 
 @click.group(cls=ForesightGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -100,11 +122,12 @@ def cli(ctx: click.Context, workspace: str | None, db: str | None) -> None:
 
     \b
     Example:
+      foresight init my-watch && cd my-watch
       foresight validate
-      foresight observe taliban-invited-to-sco-meeting --date 2021-09-17 \\
-          --source "TASS report" --reliability B --credibility 2
+      foresight observe example-indicator --date 2026-01-15 \\
+          --source "Ministry statement" --reliability B --credibility 2
       foresight status
-      foresight brief --month 2021-11
+      foresight brief --month 2026-01
     """
     ctx.obj = {"workspace": workspace, "db": db}
 

@@ -69,15 +69,22 @@ def brief(
 
     \b
     Example:
-      foresight brief --month 2021-11
-      foresight brief --month 2021-11 --audience green --format html --out shared/
-      foresight brief --month 2021-11 --format pdf
+      foresight brief --month 2026-01
+      foresight brief --month 2026-01 --audience green --format html --out shared/
+      foresight brief --month 2026-01 --format pdf
     """
     from foresight.report import previous_month, write_brief
 
     day = month or previous_month()
     if day.year < 2:
         raise click.BadParameter(f"{day:%Y-%m} is too early for a brief", ctx, param_hint="--month")
+    today = dt.date.today()
+    if day > today:
+        raise click.BadParameter(
+            f"{day:%Y-%m} has not begun (today is {today}); brief a past month or the current one",
+            ctx,
+            param_hint="--month",
+        )
     workspace = open_workspace(ctx)
     with working(f"Writing the brief for {day:%B %Y}…"):
         written = write_brief(workspace, day, audience=audience, formats=formats, out=out)
@@ -90,5 +97,8 @@ def brief(
         f"(audience {result.audience.label}); "
         + (f"{withheld} observation(s) marked above it withheld." if withheld else "none withheld.")
     )
-    if result.end >= dt.date.today():
-        note(f"{result.month:%B %Y} has not ended yet: the brief will change as evidence comes in.")
+    if result.end >= today:
+        note(
+            f"{result.month:%B %Y} has not ended yet: the brief is marked as partial and will "
+            "change as evidence comes in."
+        )

@@ -82,8 +82,12 @@ def print_json(data: Any) -> None:
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
+    if isinstance(value, dt.datetime):
         return value.isoformat()
+    if isinstance(value, dt.date):
+        from foresight.records import date_text
+
+        return date_text(value)  # 2022-06 for a date known only to its month
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
@@ -101,8 +105,32 @@ def working(message: str) -> Iterator[None]:
 
 
 def note(message: str) -> None:
-    """A message for the human, on stderr."""
+    """A message for the human, on stderr (wrapped to the width of a terminal)."""
+    if sys.stderr.isatty():
+        message = wrap(message, _width(sys.stderr) or 80)
     click.echo(message, err=True)
+
+
+def wrap(message: str, width: int) -> str:
+    """Wrap each line of a message between words; never break an id or a path."""
+    import textwrap
+
+    return "\n".join(
+        textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False) or line
+        for line in message.splitlines()
+    )
+
+
+def _width(stream: Any) -> int | None:
+    """The width to lay text out in: COLUMNS if set, else the terminal's, else None."""
+    given = os.environ.get("COLUMNS", "")
+    if given.isdigit() and int(given) > 0:
+        return int(given)
+    if stream.isatty():
+        import shutil
+
+        return shutil.get_terminal_size().columns
+    return None
 
 
 RICH_ROWS = 500  # beyond this, rich's layout costs seconds: print plain aligned columns
@@ -123,19 +151,87 @@ def print_table(
     from rich.console import Console
     from rich.table import Table
 
+    width = _width(sys.stdout) or 160
+    widths = _column_widths(columns, cells, width)
+    if widths is None:
+        _stacked_table(title, columns, cells, width)
+        return
+    boxed, sizes = widths
     console = Console(
         file=sys.stdout,
         no_color=bool(os.environ.get("NO_COLOR")),
-        width=None if sys.stdout.isatty() else 160,
+        width=width,
         highlight=False,
     )
-    table = Table(title=title, title_justify="left", show_lines=False)
+    if boxed:
+        table = Table(title=title, title_justify="left", show_lines=False)
+    else:
+        from rich import box
+
+        table = Table(
+            title=title,
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            pad_edge=False,
+            padding=(0, 1, 0, 0),
+        )
     for i, column in enumerate(columns):
         align = justify[i] if justify else "left"
-        table.add_column(column, justify=align, overflow="fold")  # type: ignore[arg-type]
+        table.add_column(column, justify=align, overflow="fold", width=sizes[i])  # type: ignore[arg-type]
     for row in cells:
         table.add_row(*row)
     console.print(table)
+
+
+def _column_widths(
+    columns: Sequence[str], cells: list[list[str]], width: int
+) -> tuple[bool, list[int]] | None:
+    """Each column's width so that the table fits: (boxed, widths), or None if it cannot.
+
+    No column is narrower than its longest word, so an id is never broken; the columns
+    with the longest text give way first. A boxed table spends three characters a column
+    on rules and padding, a table without the box two (padding and a blank rule).
+    """
+    n = len(columns)
+    texts = [[columns[i], *(row[i] for row in cells)] for i in range(n)]
+    natural = [max(len(line) for text in t for line in text.splitlines() or [""]) for t in texts]
+    least = [max((len(word) for text in t for word in text.split()), default=0) for t in texts]
+    for boxed, overhead in ((True, 3 * n + 1), (False, 2 * (n - 1))):
+        budget = width - overhead
+        if sum(least) > budget:
+            continue
+        sizes = list(natural)
+        while sum(sizes) > budget:
+            widest = max((i for i in range(n) if sizes[i] > least[i]), key=lambda i: sizes[i])
+            sizes[widest] -= 1
+        return boxed, sizes
+    return None
+
+
+def _stacked_table(
+    title: str | None, columns: Sequence[str], cells: list[list[str]], width: int
+) -> None:
+    """A table too wide for the terminal, one block per row: never a word broken."""
+    import textwrap
+
+    out = [title, ""] if title else []
+    for row in cells:
+        out.append(row[0])
+        for name, value in zip(columns[1:], row[1:], strict=True):
+            if value:
+                out.append(
+                    textwrap.fill(
+                        f"{name}: {value}",
+                        width,
+                        initial_indent="  ",
+                        subsequent_indent="    ",
+                        break_long_words=False,
+                        break_on_hyphens=False,
+                    )
+                )
+        out.append("")
+    click.echo("\n".join(out).rstrip("\n"))
 
 
 def _plain_table(

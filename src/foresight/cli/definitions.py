@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from foresight.cli.common import json_option, note, open_workspace, percent, print_json, print_table
+
+if TYPE_CHECKING:
+    from foresight.errors import Problem
+    from foresight.workspace import Workspace
 
 
 @click.command()
@@ -14,6 +19,9 @@ from foresight.cli.common import json_option, note, open_workspace, percent, pri
 @click.option("--name", help="Workspace name (default: the folder's name).")
 def init(directory: str, name: str | None) -> None:
     """Create a new workspace with an example scenario and indicator.
+
+    The workspace validates as it is, and its observations.csv (one example report,
+    with every column of the import format) imports into it.
 
     \b
     Example:
@@ -23,8 +31,10 @@ def init(directory: str, name: str | None) -> None:
 
     root = init_workspace(Path(directory), name)
     note(
-        f"Created a workspace in {root}. Next: edit scenarios/ and indicators/, then run "
-        f"'foresight --workspace {directory} validate'."
+        f"Created a workspace in {root} with an example scenario, indicator and import file. "
+        f"Next, try it: cd {directory} && foresight validate && foresight import "
+        "observations.csv && foresight status. Then edit scenarios/ and indicators/ "
+        "(the README's 'Write your own pack' walks through it)."
     )
 
 
@@ -43,6 +53,8 @@ def validate(ctx: click.Context, strict: bool) -> None:
     workspace = open_workspace(ctx)
     problems = workspace.problems()
     errors = [p for p in problems if not p.warning]
+    if not errors:
+        problems += _orphans(workspace)
     warnings = [p for p in problems if p.warning]
     for problem in errors + warnings:
         click.echo(str(problem), err=True)
@@ -55,6 +67,32 @@ def validate(ctx: click.Context, strict: bool) -> None:
         f"OK: {len(definitions.scenarios)} scenarios and {len(definitions.indicators)} "
         f"indicators in {workspace.root} ({len(warnings)} warning(s))."
     )
+
+
+def _orphans(workspace: Workspace) -> list[Problem]:
+    """A warning for the observations in the log that name indicators no longer defined."""
+    from foresight.errors import Problem, StoreError
+
+    try:
+        unknown = workspace.unknown_indicators()
+    except StoreError as exc:
+        note(f"The log was not checked: {exc}")
+        return []
+    if not unknown:
+        return []
+    listed = ", ".join(f"{name} ({count})" for name, count in unknown.items())
+    return [
+        Problem(
+            workspace.store.describe(),
+            None,
+            "",
+            f"{sum(unknown.values())} observation(s) name indicators that are not defined: "
+            f"{listed}; they count nowhere",
+            "restore the indicator's file, or retract them with 'foresight retract ID' "
+            "('foresight log --json' lists them)",
+            warning=True,
+        )
+    ]
 
 
 @click.command()
@@ -98,7 +136,7 @@ def indicators(ctx: click.Context, scenario_id: str | None, as_json: bool) -> No
 
     \b
     Example:
-      foresight indicators --scenario renewed-civil-war
+      foresight indicators --scenario example-scenario
     """
     from foresight.errors import UnknownIdError
     from foresight.suggest import did_you_mean

@@ -231,7 +231,7 @@ def explain(
 
     \b
     Example:
-      foresight explain renewed-civil-war --as-of 2021-11-30
+      foresight explain example-scenario --as-of 2026-06-30
     """
     from foresight.questions import long_date
 
@@ -418,7 +418,7 @@ def history(
 
     \b
     Example:
-      foresight history renewed-civil-war --from 2021-01-01 --step week
+      foresight history example-scenario --from 2026-01-01 --step week
       foresight history --all --json
     """
     from foresight.questions import percent as whole

@@ -27,6 +27,29 @@ if TYPE_CHECKING:
     from foresight.workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class ObservedOnParam(click.ParamType):
+    """A date written YYYY-MM-DD, or a month YYYY-MM (checked further by intake)."""
+
+    name = "YYYY-MM-DD|YYYY-MM"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        text = str(value).strip()
+        month = len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit()
+        if month and 1 <= int(text[5:]) <= 12:
+            return text  # a month-only date: intake turns it into the day it stands for
+        try:
+            return DATE.convert(text, param, ctx)
+        except click.BadParameter:
+            self.fail(
+                f"'{value}' is not a date; write it as YYYY-MM-DD, or YYYY-MM for a month",
+                param,
+                ctx,
+            )
+
+
+OBSERVED_ON = ObservedOnParam()
 FORMATS = ("csv", "jsonl", "yaml")  # intake.FORMATS, repeated to keep start-up light
 # Files from this size on show a progress bar even when stderr is not a terminal.
 BIG_FILE = 16 * 1024 * 1024
@@ -41,9 +64,10 @@ def _observation_options(amending: bool) -> Callable[[F], F]:
             click.option(
                 "--date",
                 "observed_on",
-                type=DATE,
+                type=OBSERVED_ON,
                 required=not amending,
-                help=f"The day it was observed, YYYY-MM-DD{old}.",
+                help=f"The day it was observed, YYYY-MM-DD, or YYYY-MM when only the month is "
+                f"known{old}.",
             ),
             click.option(
                 "--source",
@@ -140,10 +164,10 @@ def observe(ctx: click.Context, indicator: str, as_json: bool, **given: Any) -> 
 
     \b
     Example:
-      foresight observe taliban-invited-to-sco-meeting --date 2021-09-17 \\
-          --source "TASS report" --reliability B --credibility 2 --strength moderate
+      foresight observe example-indicator --date 2026-01-15 \\
+          --source "Ministry statement" --reliability B --credibility 2 --strength moderate
     """
-    from foresight import intake
+    from foresight import duplicates, intake
     from foresight.errors import InputError
 
     workspace = open_workspace(ctx)
@@ -153,10 +177,21 @@ def observe(ctx: click.Context, indicator: str, as_json: bool, **given: Any) -> 
         values, workspace.definitions.indicators, workspace.config.default_tlp
     )
     store = workspace.store
+    logged = store.observations(
+        False, indicators=[row.indicator], since=row.observed_on, until=row.observed_on
+    )
     result = store.add([row], analyst)
     if result.ids:
         new_id = result.ids[0]
         note(f"Logged observation {new_id} in {store.describe()}.")
+        for copy in duplicates.likely_duplicates([row], logged)[:1]:
+            old = copy.logged
+            assert old is not None
+            note(
+                f"Warning: it looks like another copy of observation {old.id} (the same "
+                "indicator, date and source); reports with no shared event key count as "
+                f"separate events, so it counts again. {duplicates.event_advice(new_id, old)}."
+            )
     else:
         new_id = store.find(row) or 0
         if store.get(new_id).retracted:
@@ -199,10 +234,11 @@ def log(
 
     \b
     Example:
-      foresight log --since 2021-09-01 --scenario renewed-civil-war
+      foresight log --since 2026-01-01 --scenario example-scenario
       foresight log --all --json
     """
     from foresight import scales
+    from foresight.records import show_date
 
     workspace = open_workspace(ctx)
     indicators = _indicator_filter(workspace, indicator_id, scenario_id)
@@ -238,7 +274,7 @@ def log(
     for obs in observations:
         row = [
             obs.id,
-            obs.observed_on,
+            show_date(obs.observed_on),
             obs.indicator,
             "absent" if obs.absent else "observed",
             f"{obs.reliability}{obs.credibility}",
@@ -359,8 +395,8 @@ def import_(
 
     \b
     Example:
-      foresight import reports-2021-09.csv --dry-run
-      foresight import reports-2021-09.csv
+      foresight import reports-2026-01.csv --dry-run
+      foresight import reports-2026-01.csv
     """
     from foresight import intake
 
@@ -375,9 +411,16 @@ def import_(
         for warning in batch.warnings:
             note(f"Warning: {warning}")
         store = workspace.store
+        copies = _likely_duplicates(store, batch.rows)
         writing = None if dry_run else steps.step("Writing", len(batch.rows))
         result = store.add(batch.rows, who, writing, dry_run=dry_run)
     rows = len(batch.rows)
+    if copies:
+        note(
+            f"Warning: {copies} row(s) look like further copies of a logged report or of an "
+            "earlier row (the same indicator, date and source, no shared event key): each "
+            "counts as a separate event. Give reports of one event the same event key."
+        )
     if dry_run:
         note(
             f"Dry run: {file.name} holds {rows} valid row(s); {result.added} would be added "
@@ -394,6 +437,20 @@ def import_(
         if result.retracted:
             extra += f"; {result.retracted} retraction(s) carried over"
         note(f"Added {result.added} observation(s) to {store.describe()}{extra}.")
+
+
+def _likely_duplicates(store: Any, rows: list[Any]) -> int:
+    """How many rows look like further copies of a logged report or an earlier row."""
+    from foresight import duplicates
+
+    rows = store.unlogged(rows)  # a re-import compares nothing
+    if not rows:
+        return 0
+    days = [row.observed_on for row in rows]
+    logged = store.observations(
+        False, indicators={row.indicator for row in rows}, since=min(days), until=max(days)
+    )
+    return len(duplicates.likely_duplicates(rows, logged))
 
 
 @click.command()
@@ -415,9 +472,18 @@ def import_(
     default=True,
     help="Everything including retracted observations (default), or only the current ones.",
 )
+@click.option(
+    "--template",
+    is_flag=True,
+    help="Write only the header of a CSV import file, to fill in (no workspace needed).",
+)
 @click.pass_context
 def export(
-    ctx: click.Context, fmt: str | None, output: Path | None, include_retracted: bool
+    ctx: click.Context,
+    fmt: str | None,
+    output: Path | None,
+    include_retracted: bool,
+    template: bool,
 ) -> None:
     """Export the log as CSV, JSONL or YAML, with its audit trail.
 
@@ -425,10 +491,15 @@ def export(
 
     \b
     Example:
-      foresight export --output backup/log-2021-11.csv
+      foresight export --output backup/log-2026-01.csv
       foresight export --format jsonl --current > current.jsonl
+      foresight export --template --output new-reports.csv
     """
     from foresight import intake
+
+    if template:
+        _write_template(fmt, output)
+        return
 
     store = open_workspace(ctx).store
     with working("Reading the log…"):
@@ -440,6 +511,24 @@ def export(
     with working(f"Writing {output}…"):
         count = intake.export_file(observations, fmt, output)
     note(f"Wrote {count} observation(s) to {output}.")
+
+
+def _write_template(fmt: str | None, output: Path | None) -> None:
+    """Write the header row of a CSV import file (the keys JSONL and YAML rows take too)."""
+    from foresight import intake
+
+    if (fmt or (intake.format_of(output) if output and output.suffix else "csv")) != "csv":
+        raise click.UsageError(
+            "a template is a CSV header; JSONL and YAML rows take the same keys: "
+            + ", ".join(intake.FIELDS)
+        )
+    header = ",".join(intake.FIELDS) + "\r\n"
+    if output is None:
+        click.echo(header, nl=False)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(header, encoding="utf-8", newline="")
+    note(f"Wrote an empty import template to {output}; fill in one row per report.")
 
 
 def _print_new(workspace: Workspace, observation_id: int, as_json: bool) -> None:

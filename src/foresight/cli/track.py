@@ -91,8 +91,8 @@ def resolve(
 
     \b
     Example:
-      foresight resolve taliban-sco-invitation --outcome did-not-happen --on 2024-12-31 \\
-          --source "SCO Astana summit declaration, July 2024"
+      foresight resolve example-scenario --outcome did-not-happen --on 2027-12-31 \\
+          --source "Border authority's year-end statement"
     """
     from foresight.scoring import check_resolution
 
@@ -123,7 +123,7 @@ def unresolve(ctx: click.Context, scenario_id: str, reason: str, analyst: str | 
 
     \b
     Example:
-      foresight unresolve renewed-civil-war --reason "Resolved on the wrong report."
+      foresight unresolve example-scenario --reason "Resolved on the wrong report."
     """
     from foresight.errors import InputError, UnknownIdError
     from foresight.suggest import did_you_mean
@@ -273,7 +273,7 @@ def backtest(
 
     \b
     Example:
-      foresight backtest examples/observations.csv
+      foresight backtest observations.csv
       foresight backtest reweighted-log.jsonl --json
     """
     from foresight.scoring import score_resolutions

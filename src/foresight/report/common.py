@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from foresight import scales
 from foresight.errors import ReportError
+from foresight.records import MonthDate
 
 # Okabe & Ito (2008) colour-blind-safe palette, blue first; yellow last because it is
 # the hardest to see on white. Beyond eight scenarios the colours repeat with dashes.
@@ -77,7 +78,9 @@ def add_months(first: dt.date, months: int) -> dt.date:
 
 
 def long_date(day: dt.date) -> str:
-    """'30 November 2021'."""
+    """'30 November 2021', or 'November 2021' for a date known only to its month."""
+    if isinstance(day, MonthDate):
+        return str(day)
     return f"{day.day} {day:%B %Y}"
 
 

@@ -30,6 +30,7 @@ from jinja2 import (
 
 from foresight import scales
 from foresight.errors import ForesightError, ReportError
+from foresight.records import show_date
 from foresight.report import charts, pdf, snapshot
 from foresight.report.context import (
     NOTABLE,
@@ -51,6 +52,8 @@ DEFAULT_FORMATS: tuple[str, ...] = ("md", "html")
 BRIEF_FILE = re.compile(r"^(\d{4})-(\d{2})\.(md|html|pdf)$")
 COMMENTARY_DIR = "commentary"  # the analyst's commentary for a month: commentary/YYYY-MM.md
 INDEX = "index.html"
+# The one line of a brief that says when it was rendered (the packaged templates' forms).
+GENERATED_LINE = re.compile(r'^(Generated: .*|<p class="generated">.*)$', re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,7 @@ def environment(overrides: Path | None = None) -> Environment:
         signed_score=lambda value: f"{0.0 if abs(value) < 0.0005 else value:+.3f}",
         ratio=lambda value: f"×{value:.3g}",
         long_date=long_date,
+        observed=show_date,
         cell=md_cell,
         md_text=md_text,
         oneline=lambda text: " ".join(str(text).split()),
@@ -213,6 +217,12 @@ def write_brief(
         raise ReportError(f"formats must be among {', '.join(FORMATS)}; got {', '.join(formats)}")
     first = month.replace(day=1)
     key = f"{first:%Y-%m}"
+    today = dt.date.today()
+    if first > today:
+        raise ReportError(
+            f"{first:%B %Y} has not begun (today is {today}); brief a month that has begun"
+        )
+    partial = month_end(first) >= today
     folder = (out if out is not None else workspace.reports_dir).expanduser()
     if folder.exists() and not folder.is_dir():
         raise ReportError(f"{folder} is not a folder")
@@ -253,17 +263,38 @@ def write_brief(
     files: dict[Path, str | bytes] = {}
     for fmt in ("md", "html"):
         if fmt in formats:
-            files[folder / f"{key}.{fmt}"] = render(env, f"brief.{fmt}.j2", brief=brief)
+            files[folder / f"{key}.{fmt}"] = render(
+                env, f"brief.{fmt}.j2", brief=brief, partial=partial
+            )
     if "pdf" in formats:
-        html = render(env, "brief.html.j2", brief=brief)
+        html = render(env, "brief.html.j2", brief=brief, partial=partial)
         files[folder / f"{key}.pdf"] = pdf.html_to_pdf(html)
     snapshots = snapshot.read_all(folder)
     snapshots[key] = brief.snapshot
     files[snapshot.snapshot_path(folder, key)] = snapshot.dumps(brief.snapshot)
     index = build_index(config.name, folder, snapshots, [p.name for p in files])
     files[folder / INDEX] = render(env, "index.html.j2", index=index)
+    paths = list(files)
+    if generated is None and not os.environ.get("SOURCE_DATE_EPOCH", "").strip():
+        # No time was asked for: an unchanged brief keeps the time it was first made.
+        files = {path: text for path, text in files.items() if not _same_brief(path, text)}
     write_atomically(files)
-    return Written(brief, list(files))
+    return Written(brief, paths)
+
+
+def _same_brief(path: Path, text: str | bytes) -> bool:
+    """Whether the file on disk already says the same, but for its generation time.
+
+    Re-rendering an unchanged brief then leaves its bytes (and a checkout) untouched.
+    A PDF is always written: its layout carries the time in a way no line can blank.
+    """
+    if isinstance(text, bytes):
+        return False
+    try:
+        old = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return old == text or GENERATED_LINE.sub("", old) == GENERATED_LINE.sub("", text)
 
 
 def build_index(

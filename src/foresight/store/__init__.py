@@ -29,7 +29,7 @@ from typing import Any
 
 from foresight import scales
 from foresight.errors import InputError, StoreError, UnknownIdError
-from foresight.records import OUTCOMES, Observation, Resolution
+from foresight.records import OUTCOMES, Observation, Resolution, date_precision, date_text
 
 Progress = Callable[[int], None]
 """Told how many more rows have been handled, as a long write goes on."""
@@ -178,7 +178,7 @@ def content_key(row: NewObservation | Observation) -> bytes:
     content = "\0".join(
         (
             row.indicator,
-            row.observed_on.isoformat(),
+            date_text(row.observed_on),  # 2022-06 for a month-only date
             "absent" if row.absent else "observed",
             repr(float(row.strength)),
             row.source,
@@ -222,6 +222,15 @@ def check_version(found: int, known: int, where: str) -> None:
             f"the log at {where} was created by a newer foresight (schema version {found}, "
             f"this one knows up to {known}); upgrade foresight to use it"
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Grading:
+    """An observation's source and Admiralty grade."""
+
+    source: str
+    reliability: str
+    credibility: int
 
 
 class Store(ABC):
@@ -270,6 +279,16 @@ class Store(ABC):
             row = self.conn.execute(sql).fetchone()
         return int(row[0]) if row else 0
 
+    def indicator_counts(self) -> dict[str, int]:
+        """Count the current (not retracted) observations of each indicator the log names."""
+        sql = (
+            "SELECT o.indicator, count(*) FROM observations o "
+            "LEFT JOIN retractions r ON r.observation_id = o.id "
+            "WHERE r.observation_id IS NULL GROUP BY o.indicator"
+        )
+        with self._errors():
+            return {str(name): int(n) for name, n in self.conn.execute(sql).fetchall()}
+
     @abstractmethod
     def observations(
         self,
@@ -281,6 +300,18 @@ class Store(ABC):
         ids: Collection[int] | None = None,
     ) -> list[Observation]:
         """Return every observation (filtered if asked) with its retraction, ordered by id."""
+
+    def gradings(self, ids: Collection[int]) -> dict[int, Grading]:
+        """Each observation's source and Admiralty grade, by id: what the robustness checks
+        of a call read, a fraction of the cost of whole observations."""
+        found: dict[int, Grading] = {}
+        for chunk in chunks(sorted(set(ids)), 500):
+            found.update((row[0], Grading(*row[1:])) for row in self._gradings(chunk))
+        return found
+
+    @abstractmethod
+    def _gradings(self, ids: Sequence[int]) -> Iterable[tuple[int, str, str, int]]:
+        """Rows of (id, source, reliability, credibility) for these ids."""
 
     def observations_by_id(self, ids: Collection[int]) -> dict[int, Observation]:
         """Return the observations with these ids, keyed by id."""
@@ -342,6 +373,12 @@ class Store(ABC):
         """Return the id of the observation with the same content, if the log holds one."""
         key = content_key(row)
         return self._lookup([key]).get(key)
+
+    def unlogged(self, rows: Sequence[NewObservation]) -> list[NewObservation]:
+        """The rows whose content the log does not hold yet (those an add would write)."""
+        keys = [content_key(row) for row in rows]
+        known = self._lookup(set(keys))
+        return [row for row, key in zip(rows, keys, strict=True) if key not in known]
 
     def add(
         self,
@@ -559,6 +596,7 @@ class Store(ABC):
             row.tlp,
             row.note,
             amends,
+            date_precision(row.observed_on),
             key,
         )
 

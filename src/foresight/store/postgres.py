@@ -9,7 +9,7 @@ temporary table and move across in one INSERT … SELECT.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -19,7 +19,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import args_row
 
 from foresight.errors import StoreError
-from foresight.records import Observation, Resolution
+from foresight.records import Observation, Resolution, with_precision
 from foresight.scales import EPOCH_DATE
 from foresight.store import LogSummary, Store, _summary, check_version, chunks, trust_sql
 
@@ -40,6 +40,7 @@ FIELDS = (
     "tlp",
     "note",
     "amends",
+    "observed_precision",
     "content_key",
 )
 COPY_TYPES = (
@@ -59,12 +60,13 @@ COPY_TYPES = (
     "text",
     "text",
     "int8",
+    "text",
     "bytea",
 )
 SELECT = """
 SELECT o.id, o.indicator, o.observed_on, o.recorded_at, o.analyst, o.absent, o.strength,
        o.source, o.source_url, o.reliability, o.credibility, o.event, o.tlp, o.note, o.amends,
-       r.retracted_at, r.retracted_by, r.reason
+       r.retracted_at, r.retracted_by, r.reason, o.observed_precision
 FROM observations o LEFT JOIN retractions r ON r.observation_id = o.id
 """
 SELECT_RESOLUTIONS = """
@@ -147,10 +149,26 @@ def m002_resolutions(conn: psycopg.Connection[Any]) -> None:
         )
 
 
+def m003_observed_precision(conn: psycopg.Connection[Any]) -> None:
+    """Record whether an observation's date is known to the day or only to the month."""
+    conn.execute(
+        "ALTER TABLE observations ADD COLUMN observed_precision TEXT NOT NULL DEFAULT 'day' "
+        "CHECK (observed_precision IN ('day', 'month'))"
+    )
+
+
+def _observation(*values: Any) -> Observation:
+    """An Observation from a row of SELECT (its date's precision last)."""
+    found = Observation(*values[:-1])
+    if values[-1] != "day":
+        found.observed_on = with_precision(found.observed_on, values[-1])
+    return found
+
+
 class PostgresStore(Store):
     """The log in a PostgreSQL database."""
 
-    MIGRATIONS = (m001_initial, m002_resolutions)
+    MIGRATIONS = (m001_initial, m002_resolutions, m003_observed_precision)
 
     def __init__(self, url: str, *, timeout: float = 10.0) -> None:
         self.url = url
@@ -208,8 +226,15 @@ class PostgresStore(Store):
             where.append("o.id = ANY(%s)")
             params.append(list(ids))
         query = SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY o.id"
-        with self._errors(), self.conn.cursor(row_factory=args_row(Observation)) as cur:
+        with self._errors(), self.conn.cursor(row_factory=args_row(_observation)) as cur:
             return cur.execute(query, params).fetchall()
+
+    def _gradings(self, ids: Sequence[int]) -> Iterable[tuple[int, str, str, int]]:
+        with self._errors():
+            return self.conn.execute(
+                "SELECT id, source, reliability, credibility FROM observations WHERE id = ANY(%s)",
+                (list(ids),),
+            ).fetchall()
 
     def engine_rows(
         self, *, known_on: dt.date | None = None, tlps: Collection[str] | None = None
@@ -311,7 +336,7 @@ class PostgresStore(Store):
             yield
 
     def _get(self, observation_id: int) -> Observation | None:
-        with self._errors(), self.conn.cursor(row_factory=args_row(Observation)) as cur:
+        with self._errors(), self.conn.cursor(row_factory=args_row(_observation)) as cur:
             return cur.execute(SELECT + " WHERE o.id = %s", (observation_id,)).fetchone()
 
     def _is_empty(self) -> bool:
@@ -332,7 +357,7 @@ class PostgresStore(Store):
                 "indicator text, observed_on date, recorded_at timestamptz, analyst text, "
                 "absent bool, strength float8, source text, source_url text, reliability text, "
                 "credibility int2, event text, tlp text, note text, amends int8, "
-                "content_key bytea) ON COMMIT DELETE ROWS"
+                "observed_precision text, content_key bytea) ON COMMIT DELETE ROWS"
             )
             with cur.copy("COPY foresight_incoming FROM STDIN (FORMAT BINARY)") as copy:
                 copy.set_types(list(COPY_TYPES))

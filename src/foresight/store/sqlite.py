@@ -10,13 +10,13 @@ import datetime as dt
 import math
 import sqlite3
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from foresight.errors import StoreError
-from foresight.records import Observation, Resolution
+from foresight.records import Observation, Resolution, with_precision
 from foresight.scales import EPOCH_DATE
 from foresight.store import (
     LogSummary,
@@ -31,12 +31,12 @@ from foresight.store import (
 
 COLUMNS = (
     "id, indicator, observed_on, recorded_at, analyst, absent, strength, source, source_url, "
-    "reliability, credibility, event, tlp, note, amends, content_key"
+    "reliability, credibility, event, tlp, note, amends, observed_precision, content_key"
 )
 SELECT = """
 SELECT o.id, o.indicator, o.observed_on, o.recorded_at, o.analyst, o.absent, o.strength,
        o.source, o.source_url, o.reliability, o.credibility, o.event, o.tlp, o.note, o.amends,
-       r.retracted_at, r.retracted_by, r.reason
+       r.retracted_at, r.retracted_by, r.reason, o.observed_precision
 FROM observations o LEFT JOIN retractions r ON r.observation_id = o.id
 """
 SELECT_RESOLUTIONS = """
@@ -120,10 +120,18 @@ def m002_resolutions(conn: sqlite3.Connection) -> None:
     _create_append_only(conn, statements, ("resolutions", "resolution_retractions"))
 
 
+def m003_observed_precision(conn: sqlite3.Connection) -> None:
+    """Record whether an observation's date is known to the day or only to the month."""
+    conn.execute(
+        "ALTER TABLE observations ADD COLUMN observed_precision TEXT NOT NULL DEFAULT 'day' "
+        "CHECK (observed_precision IN ('day', 'month'))"
+    )
+
+
 class SQLiteStore(Store):
     """The log in a SQLite file."""
 
-    MIGRATIONS = (m001_initial, m002_resolutions)
+    MIGRATIONS = (m001_initial, m002_resolutions, m003_observed_precision)
 
     def __init__(self, path: str | Path, *, timeout: float = 10.0) -> None:
         self.path = Path(path).expanduser()
@@ -198,6 +206,14 @@ class SQLiteStore(Store):
         decode = _Decoder()
         with self._errors():
             return [decode(row) for row in self.conn.execute(sql, params)]
+
+    def _gradings(self, ids: Sequence[int]) -> Iterable[tuple[int, str, str, int]]:
+        sql = (
+            "SELECT id, source, reliability, credibility FROM observations "
+            f"WHERE id IN ({', '.join('?' * len(ids))})"
+        )
+        with self._errors():
+            return self.conn.execute(sql, list(ids)).fetchall()
 
     def engine_rows(
         self, *, known_on: dt.date | None = None, tlps: Collection[str] | None = None
@@ -355,7 +371,7 @@ class SQLiteStore(Store):
         before = self.conn.execute("SELECT coalesce(max(id), 0) FROM observations").fetchone()[0]
         changes = self.conn.total_changes
         self.conn.executemany(
-            f"INSERT INTO observations ({COLUMNS}) VALUES ({', '.join('?' * 16)}) "
+            f"INSERT INTO observations ({COLUMNS}) VALUES ({', '.join('?' * 17)}) "
             "ON CONFLICT (content_key) DO NOTHING",
             records,
         )
@@ -482,6 +498,8 @@ class _Decoder:
         observed_on = dates.get(row[2])
         if observed_on is None:
             observed_on = dates[row[2]] = dt.date.fromisoformat(row[2])
+        if row[18] != "day":
+            observed_on = with_precision(observed_on, row[18])
         recorded_at = times.get(row[3])
         if recorded_at is None:
             recorded_at = times[row[3]] = dt.datetime.fromisoformat(row[3])
