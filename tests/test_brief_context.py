@@ -278,3 +278,15 @@ def test_the_chart_marks_horizons_resolutions_and_bands() -> None:
     )
     assert "<polygon " not in plain and "horizon, " not in plain
     assert plain.count(">by Jan 2030</tspan>") == 3
+
+
+def test_a_month_only_report_reads_as_its_month() -> None:
+    from foresight.records import month_date
+
+    brief = make([observation("up-a", month_date(2021, 11), source="Cable")])
+    [line] = brief.month_story.groups[0].lines
+    env = environment(None)
+    md = render(env, "brief.md.j2", brief=brief)
+    assert "- November 2021: Indicator up-a. Reported by Cable, graded A1 [1]." in md
+    assert "(Cable, graded A1, November 2021)" in brief.judgements[0].since
+    assert line.observed_on == dt.date(2021, 11, 30)  # it counts from the month's last day
