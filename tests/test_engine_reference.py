@@ -33,6 +33,8 @@ def reference(pack: Definitions, log: list, as_of: dt.date) -> dict[str, float]:
             )
             event[0] = min(event[0], obs.observed_on)
             event[1] = max(event[1], trust)
+        terms: dict[tuple, dict[str, float]] = {}  # chain -> event -> aged value
+        logs: dict[tuple, float] = {}
         for (indicator_id, absent), events in chains.items():
             item = pack.indicators[indicator_id]
             weight = item.weights[sid]
@@ -40,15 +42,42 @@ def reference(pack: Definitions, log: list, as_of: dt.date) -> dict[str, float]:
                 half_life = item.absent_half_life
             else:
                 half_life = None if weight.settles else item.half_life_days
-            values = sorted(
-                (
-                    trust * (0.5 ** ((as_of - first).days / half_life) if half_life else 1.0)
-                    for first, trust in events.values()
-                ),
-                reverse=True,
-            )
+            lasting = not absent and bool(weight.settles) and bool(item.half_life_days)
+            key = (indicator_id, absent, lasting)
+            terms[key] = {
+                event: trust * (0.5 ** ((as_of - first).days / half_life) if half_life else 1.0)
+                for event, (first, trust) in events.items()
+            }
             ratio = weight.absent_ratio if absent else weight.observed_ratio
-            totals[sid] += math.log(ratio) * sum(v * 0.5**k for k, v in enumerate(values))
+            logs[key] = math.log(ratio)
+
+        def chain_sum(values: dict[str, float], leave_out: set[str]) -> float:
+            kept = sorted((v for e, v in values.items() if e not in leave_out), reverse=True)
+            return sum(v * 0.5**k for k, v in enumerate(kept))
+
+        # an event key logged under several chains moves the scenario once: through the
+        # chain where its marginal term is largest (ties to the later chain)
+        left_out: dict[tuple, set[str]] = defaultdict(set)
+        keys = defaultdict(list)
+        for chain, values in terms.items():
+            if logs[chain] == 0.0:
+                continue
+            for event in values:
+                if not event.startswith("#"):
+                    keys[event].append(chain)
+        for event, holders in keys.items():
+            if len(holders) < 2:
+                continue
+            marginal = {
+                c: abs(logs[c]) * (chain_sum(terms[c], set()) - chain_sum(terms[c], {event}))
+                for c in holders
+            }
+            best = max(holders, key=lambda c: (marginal[c], c))
+            for chain in holders:
+                if chain != best:
+                    left_out[chain].add(event)
+        for chain, values in terms.items():
+            totals[sid] += logs[chain] * chain_sum(values, left_out[chain])
     out = {}
     groups = defaultdict(list)
     for sid, s in pack.scenarios.items():

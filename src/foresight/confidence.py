@@ -54,7 +54,7 @@ FRESH = 0.5  # a report is fresh while it keeps at least half its weight (one ha
 WELL_GRADED_RELIABILITY = frozenset("ABC")  # usually or fairly reliable, or better
 WELL_GRADED_CREDIBILITY = frozenset({1, 2, 3})  # possibly true, or better
 ENOUGH = 3  # fresh, well-graded supporting reports for high confidence
-MAIN_SOURCE = 0.6  # one source giving more than this share of the support: "rests mainly"
+OTHERS = 2  # fewer supporting reports than this beside the main source: "rests mainly on it"
 CONFLICT_LOW, CONFLICT_MODERATE = 0.5, 0.25  # opposing push as a share of the supporting
 MATTERS = 0.005  # a source the call depends on moves its margin by at least half a point
 
@@ -230,6 +230,16 @@ class _Setting:
 
     def __post_init__(self) -> None:
         self.base = _weights(self.evidence, self.day, None)
+        holders: dict[object, int] = defaultdict(int)
+        for chain in self.evidence:
+            if not chain.key[2]:  # a settling copy holds its indicator's events again
+                for key in chain.keys:
+                    if isinstance(key, str):
+                        holders[key] += 1
+        # event keys under several chains: perturbations then redo the engine's rule that
+        # such an event moves each scenario once (Engine._shared_exclusions)
+        self.shared = {key for key, count in holders.items() if count > 1}
+        self._full_base: dict[str, float] | None = None
         self._cache: dict[str, dict[str, float]] = {}
         self._by_source: dict[str, dict[int, list[int]]] | None = None
         self._events: dict[int, list[tuple[float, float, float] | None]] = {}
@@ -247,6 +257,78 @@ class _Setting:
             return {only.id: _sigmoid(scales.logit(only.prior) + _cap(total))}
         totals = {m.id: self.totals[m.id] + delta.get(m.id, 0.0) for m in members}
         return outcome_probabilities(members, posterior(members, totals), self.resolutions)
+
+    def _full(
+        self,
+        change: Callable[[Reports], Reports] | None = None,
+        log_of: Callable[[ChainEvidence, str, float], float] | None = None,
+    ) -> dict[str, float]:
+        """Every scenario's evidence over all chains, shared events moving each scenario
+        once (through the chain where their marginal term is largest), as the engine does."""
+        ranked: list[list[tuple[float, float, object]]] = []
+        logs: list[dict[str, float]] = []
+        for chain in self.evidence:
+            events = []
+            for key, reports in zip(chain.keys, chain.events, strict=True):
+                weight = event_weight(change(reports) if change else reports, self.day, chain.rate)
+                if weight is not None:
+                    events.append((weight[0], weight[1], key))
+            events.sort(key=lambda e: -e[0])
+            ranked.append(events)
+            logs.append(
+                {sid: log_of(chain, sid, log) if log_of else log for sid, log in chain.logs.items()}
+            )
+
+        def weight_of(events: list[tuple[float, float, object]], without: set[object]) -> float:
+            total, factor = 0.0, 1.0
+            for _, aged, key in events:
+                if key not in without:
+                    total += aged * factor
+                    factor *= 0.5
+            return total
+
+        totals: dict[str, float] = defaultdict(float)
+        for events, chain_logs in zip(ranked, logs, strict=True):
+            weight = weight_of(events, set())
+            for sid, log in chain_logs.items():
+                totals[sid] += log * weight
+        holders: dict[object, list[int]] = defaultdict(list)
+        for c, events in enumerate(ranked):
+            for _, _, key in events:
+                if key in self.shared:
+                    holders[key].append(c)
+        excluded: dict[tuple[int, str], set[object]] = defaultdict(set)
+        for key, chains in holders.items():
+            by_scenario: dict[str, list[int]] = defaultdict(list)
+            for c in chains:
+                for sid in logs[c]:
+                    by_scenario[sid].append(c)
+            for sid, moving in by_scenario.items():
+                if len(moving) < 2:
+                    continue
+                marginal = {
+                    c: abs(logs[c][sid])
+                    * (weight_of(ranked[c], set()) - weight_of(ranked[c], {key}))
+                    for c in moving
+                }
+                best = max(moving, key=lambda c: (marginal[c], self.evidence[c].key))
+                for c in moving:
+                    if c != best:
+                        excluded[(c, sid)].add(key)
+        for (c, sid), keys in excluded.items():
+            change_of = weight_of(ranked[c], keys) - weight_of(ranked[c], set())
+            totals[sid] += logs[c][sid] * change_of
+        return totals
+
+    def _full_delta(
+        self,
+        change: Callable[[Reports], Reports] | None = None,
+        log_of: Callable[[ChainEvidence, str, float], float] | None = None,
+    ) -> dict[str, float]:
+        if self._full_base is None:
+            self._full_base = self._full()
+        after = self._full(change, log_of)
+        return {sid: after[sid] - self._full_base.get(sid, 0.0) for sid in after}
 
     def _delta(
         self,
@@ -349,6 +431,12 @@ class _Setting:
         """The change of every scenario's evidence with every report of one source removed:
         only the events holding its reports are weighed again."""
         key = "source:" + source
+        if key not in self._cache and self.shared:
+
+            def drop(reports: Reports) -> Reports:
+                return tuple(r for r in reports if self.observations[r.id].source != source)
+
+            self._cache[key] = self._full_delta(drop)
         if key not in self._cache:
             out: dict[str, float] = defaultdict(float)
             for c, positions in self.sources.get(source, {}).items():
@@ -382,8 +470,11 @@ class _Setting:
                     out.append(Report(report.id, report.day, report.log_trust + math.log(factor)))
                 return tuple(out)
 
-            weights = _weights(self.evidence, self.day, worse)
-            self._cache["worse"] = self._delta(self.evidence, weights)
+            if self.shared:
+                self._cache["worse"] = self._full_delta(worse)
+            else:
+                weights = _weights(self.evidence, self.day, worse)
+                self._cache["worse"] = self._delta(self.evidence, weights)
         return self._cache["worse"]
 
     def reweighted(self, steps: int) -> dict[str, float]:
@@ -397,7 +488,10 @@ class _Setting:
                 value = weight.absent if chain.key[1] else weight.observed
                 return scales.shifted_log_ratio(value if value is not None else 1.0, steps)
 
-            self._cache[key] = self._delta(self.evidence, None, log_of)
+            if self.shared:
+                self._cache[key] = self._full_delta(None, log_of)
+            else:
+                self._cache[key] = self._delta(self.evidence, None, log_of)
         return self._cache[key]
 
 
@@ -405,7 +499,10 @@ def _margin(question: Question, shown: Mapping[str, float | None]) -> float:
     """How far the question's current call stands from flipping (negative: flipped)."""
     if question.kind == "yes-no":
         p = shown[question.members[0].id] or 0.0
-        return p - 0.5 if question.side == "yes" else 0.5 - p
+        if question.side == "yes":
+            return p - 0.5
+        # even odds reads as "yes" (Question.side), so a "no" call at 50% has flipped
+        return 0.5 - p if p < 0.5 else -(p - 0.5) - 1e-12
     live = [a.id for a in question.answers if a.id is not None]
     values = {sid: shown[sid] or 0.0 for sid in live}
     values[None] = max(0.0, 1.0 - sum(shown[m.id] or 0.0 for m in question.members))  # type: ignore[index]
@@ -494,8 +591,8 @@ def assess_confidence(
 
     - no fresh, well-graded report supports the call: low (it rests on the prior);
     - fewer than ENOUGH such reports: at most moderate;
-    - a single source behind them, or one source giving over MAIN_SOURCE of their push:
-      at most moderate;
+    - a single source behind them, or fewer than OTHERS of them from sources other than
+      the one with most: at most moderate;
     - fresh, well-graded reports against the call pushing CONFLICT_LOW of the support:
       low; CONFLICT_MODERATE: at most moderate;
     - the 80% interval spans the call's boundary (50%, or the runner-up's interval):
@@ -516,7 +613,11 @@ def assess_confidence(
     else:
         if len(support) < ENOUGH:
             caps.append((MODERATE, f"only {len(support)} fresh, well-graded report(s) support it"))
-        main, share = max(sources.items(), key=lambda kv: (kv[1], kv[0]))
+        counts: dict[str, int] = defaultdict(int)
+        for p in support:
+            counts[p.observation.source] += 1
+        main = max(counts, key=lambda name: (counts[name], sources[name], name))
+        others = len(support) - counts[main]
         grades = sorted(
             {
                 f"{p.observation.reliability}{p.observation.credibility}"
@@ -524,13 +625,17 @@ def assess_confidence(
                 if p.observation.source == main
             }
         )
-        if len(sources) == 1:
+        if len(counts) == 1:
             caps.append(
                 (MODERATE, f"rests on a single source ({main}, graded {', '.join(grades)})")
             )
-        elif share / pushed > MAIN_SOURCE:
+        elif others < OTHERS:
             caps.append(
-                (MODERATE, f"rests mainly on one source ({main}, graded {', '.join(grades)})")
+                (
+                    MODERATE,
+                    f"rests mainly on one source ({main}, graded {', '.join(grades)}): only "
+                    f"{others} report(s) from other sources support it",
+                )
             )
         if against_push >= CONFLICT_LOW * pushed:
             caps.append(

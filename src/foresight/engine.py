@@ -196,6 +196,7 @@ class ChainEvidence:
     rate: float  # ln2 / half-life per day
     logs: dict[str, float]  # ln(likelihood ratio) per scenario it moves
     events: list[Sequence[Report]]
+    keys: list[object]  # each event's key (an unkeyed report's id)
 
 
 def event_weight(
@@ -259,12 +260,15 @@ class _ChainState:
     best: dict[str, Entry] = field(default_factory=dict)  # keyed event -> standing report
     top: list[Entry] = field(default_factory=list)  # strongest first, at most TOP_EVENTS
 
-    def weight(self, day: int) -> float:
-        """Sum over the top events of their aged weight times RETURNS**(rank - 1)."""
+    def weight(self, day: int, without: Collection[object] = ()) -> float:
+        """Sum over the top events of their aged weight times RETURNS**(rank - 1), with
+        the events keyed in without left out (the others move up a rank)."""
         total = 0.0
         factor = 1.0
         shift = day * self.rate
         for entry in self.top:
+            if without and entry[2] in without:
+                continue
             total += math.exp(entry[1] - shift) * factor
             factor *= RETURNS
         return total
@@ -314,6 +318,7 @@ class Engine:
         for indicator in definitions.indicators.values():
             self._define(indicator)
         self._chains: dict[Chain, _Chain] = {}
+        self._shared: set[object] = set()  # event keys logged under more than one chain
         self._cache: dict[int, tuple[dict[Chain, _ChainState], dict[str, float], int]] = {}
         kept = []
         for obs in observations:
@@ -500,6 +505,54 @@ class Engine:
             holder.unkeyed_days = [e[0] for e in holder.unkeyed]
             holder.keyed_days = [e[0] for e in holder.keyed]
         self._chains = dict(sorted(self._chains.items()))
+        holders: dict[object, set[tuple[str, bool]]] = defaultdict(set)
+        for key, chain in self._chains.items():
+            if not chain.copy:
+                for entry in chain.keyed:
+                    holders[entry[2]].add(key[:2])  # type: ignore[arg-type]
+        self._shared = {event for event, chains in holders.items() if len(chains) > 1}
+
+    def _shared_exclusions(
+        self, states: Mapping[Chain, _ChainState], day: int
+    ) -> dict[tuple[Chain, str], set[object]]:
+        """Which shared events each (chain, scenario) must leave out: an event key logged
+        under several indicators (or sides) moves each scenario once, through the chain
+        where it adds most to that scenario (its marginal term; ties to the later chain)."""
+        holders: dict[object, list[Chain]] = defaultdict(list)
+        for chain, state in states.items():
+            for entry in state.top:
+                if entry[2] in self._shared:
+                    holders[entry[2]].append(chain)
+        excluded: dict[tuple[Chain, str], set[object]] = defaultdict(set)
+        for event, chains in holders.items():
+            if len(chains) < 2:
+                continue
+            by_scenario: dict[str, list[Chain]] = defaultdict(list)
+            for chain in chains:
+                for scenario_id in self._ratios.get(chain, {}):
+                    by_scenario[scenario_id].append(chain)
+            for scenario_id, moving in by_scenario.items():
+                if len(moving) < 2:
+                    continue
+                marginal = {
+                    c: abs(self._ratios[c][scenario_id])
+                    * (states[c].weight(day) - states[c].weight(day, {event}))
+                    for c in moving
+                }
+                best = max(moving, key=lambda c: (marginal[c], c))
+                for chain in moving:
+                    if chain != best:
+                        excluded[(chain, scenario_id)].add(event)
+        return excluded
+
+    def _dedupe(
+        self, states: Mapping[Chain, _ChainState], day: int, totals: dict[str, float]
+    ) -> None:
+        """Take shared events' weaker appearances out of the totals (see _shared_exclusions)."""
+        for (chain, scenario_id), events in self._shared_exclusions(states, day).items():
+            state = states[chain]
+            change = state.weight(day, events) - state.weight(day)
+            totals[scenario_id] += self._ratios[chain][scenario_id] * change
 
     @property
     def first_date(self) -> dt.date | None:
@@ -541,6 +594,8 @@ class Engine:
             weight = state.weight(day)
             for scenario_id, log_ratio in logs.items():
                 totals[scenario_id] += log_ratio * weight
+        if self._shared:
+            self._dedupe(states, day, totals)
         return totals
 
     def _assess(self, as_of: dt.date, totals: dict[str, float], counted: int) -> Assessment:
@@ -597,6 +652,8 @@ class Engine:
             raise ValueError("dates must be in ascending order")
         days = [d.toordinal() - EPOCH for d in dates]
         final: dict[Chain, _ChainState] = {}  # each chain at the last date, kept for reuse
+        # per date, the chains whose top events hold an event key shared with another chain
+        sharing: list[dict[Chain, _ChainState]] = [{} for _ in days] if self._shared else []
         totals = [dict.fromkeys(self.definitions.scenarios, 0.0) for _ in days]
         variances = [dict.fromkeys(self.definitions.scenarios, 0.0) for _ in days] if spread else []
         counted = [0] * len(days)
@@ -624,12 +681,17 @@ class Engine:
                     counted[index] += seen_unkeyed + seen_keyed
                 if not logs or not state.top:
                     continue
+                if sharing and any(e[2] in self._shared for e in state.top):
+                    sharing[index][key] = _ChainState(state.rate, top=state.top)
                 if chain.rate or changed or not weight:
                     weight = state.weight(day)
                 for scenario_id, log_ratio in logs.items():
                     totals[index][scenario_id] += log_ratio * weight
                 if spread:
                     self._variance_terms(variances[index], key, state, day)
+        for index, states in enumerate(sharing):
+            if states:
+                self._dedupe(states, days[index], totals[index])
         if days:
             self._cache.setdefault(days[-1], (final, totals[-1], counted[-1]))
         out = [
@@ -670,7 +732,9 @@ class Engine:
                 else (Report(entry[3], entry[0], entry[1] - entry[0] * chain.rate),)
                 for entry in top
             ]
-            out.append(ChainEvidence(key, chain.rate, dict(self._ratios[key]), events))
+            out.append(
+                ChainEvidence(key, chain.rate, dict(self._ratios[key]), events, [e[2] for e in top])
+            )
         return out
 
     # -- explanations ------------------------------------------------------------------
@@ -687,6 +751,7 @@ class Engine:
         peers = peers or [scenario]
         contributions: list[Contribution] = []
         moving = 0
+        excluded = self._shared_exclusions(states, day) if self._shared else {}
         observations = self._observations_for(
             entry[3]
             for chain, state in states.items()
@@ -704,7 +769,10 @@ class Engine:
                 moving += bisect.bisect_right(reports.keyed_days, day)
             # Only the top events move a scenario: every other report repeats an event
             # already counted or ranks too low to matter.
-            for rank, entry in enumerate(state.top, 1):
+            # A shared event that moves the scenario through another chain is left out here.
+            skip = excluded.get((chain, scenario_id), ())
+            ranked = [e for e in state.top if e[2] not in skip] if skip else state.top
+            for rank, entry in enumerate(ranked, 1):
                 term = math.exp(entry[1] - day * state.rate) * RETURNS ** (rank - 1)
                 log_ratio = logs.get(scenario_id, 0.0)
                 if scenario.group:
