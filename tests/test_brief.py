@@ -206,7 +206,7 @@ def test_writes_markdown_html_snapshot_and_index(ws: Path, db: Path, tmp_path: P
     snapshot = json.loads((out / ".snapshots" / "2021-11.json").read_text(encoding="utf-8"))
     assert snapshot["month"] == "2021-11"
     assert snapshot["marking"] == "AMBER"
-    assert snapshot["headline"].startswith("outcome: Talks produce a ceasefire leads at ")
+    assert snapshot["headline"].startswith("Likely (74%) that Talks produce a ceasefire by ")
 
 
 def test_markdown_structure(ws: Path, db: Path, tmp_path: Path) -> None:
@@ -220,23 +220,41 @@ def test_markdown_structure(ws: Path, db: Path, tmp_path: Path) -> None:
     assert "Test desk · period 1–30 November 2021" in md
     headings = [line for line in lines if line.startswith("## ")]
     assert headings == [
-        "## Bottom line up front",
+        "## Key judgements",
+        "## November 2021 in brief",
         "## Scenarios",
-        "## The last twelve months",
-        "## Scenario by scenario",
+        "## Probability of each scenario, May 2021 to November 2021",
+        "## What to watch",
+        "## Sources",
+        "## Evidence annex",
         "## Changes to the definitions",
         "## Methodology and provenance",
     ]
-    table = section(md, "## Scenarios", "## The last")
+    judgements = section(md, "## Key judgements", "## November")
+    # One per open question: the group; the border scenario is not yet open.
+    assert judgements.count("\n1. **") == 1 and "\n2. **" not in judgements
+    assert "by 31 December 2022" in judgements and "What would most change it:" in judgements
+    table = section(md, "## Scenarios", "## Probability")
     rows = [line for line in table.splitlines() if line.startswith("| ") and "---" not in line]
     assert len(rows) == 1 + 3  # header and one row per scenario
     assert "| Talks produce a ceasefire |" in table
     assert "Change since 31 October 2021" in table
-    trend = section(md, "## The last twelve months", "## Scenario by")
-    assert trend.count("| 20") == 13  # the month ends from November 2020 to November 2021
+    trend = section(md, "## Probability", "## What to watch")
+    # No evidence before September: the window is the shortest, six months to November.
+    assert trend.count("| 20") == 7
+    header = next(line for line in trend.splitlines() if line.startswith("| Month end"))
+    order = [line.split(" | ")[0][2:] for line in rows[1:]]
+    assert [h.strip() for h in header.split("|")[2:-1]] == order  # the table's order
+    story = section(md, "## November 2021 in brief", "## Scenarios")
+    assert (
+        "- 5 November 2021: Both sides announce a ceasefire. Reported by Embassy contact" in story
+    )
+    assert "- 18 November 2021: Looked for and not found: Shelling resumes" in story
+    sources = section(md, "## Sources", "## Evidence annex")
+    assert "1. Embassy contact" in sources
     assert "First brief: nothing to compare." in md
     assert "RETURNS" not in md and "0.5 times the one before it" in md
-    assert "B2 — Usually reliable / Probably true" in md
+    assert "**B2** Usually reliable / Probably true" in md
     assert "1 withheld above TLP:AMBER" in md
     assert "Store: SQLite file log.db" in md
     assert str(tmp_path) not in md
@@ -246,10 +264,11 @@ def test_markdown_tables_survive_pipes_and_newlines(ws: Path, db: Path, tmp_path
     out = tmp_path / "out"
     assert brief(ws, db, out, "--month", "2021-11").exit_code == 0
     md = (out / "2021-11.md").read_text(encoding="utf-8")
-    row = next(line for line in md.splitlines() if "Signed in the capital" in line)
-    escaped = "\\<script\\>alert(1)\\</script\\>"
-    assert f"Signed in the capital {escaped} \\| second line third line |" in row
-    assert row.startswith("| 2021-11-05 |")
+    row = next(line for line in md.splitlines() if line.startswith("| 2021-11-05 |"))
+    assert "Signed in the capital" not in row  # notes stay out of table cells
+    note = next(line for line in md.splitlines() if "Signed in the capital" in line)
+    assert note.startswith("- 2021-11-05, Both sides announce a ceasefire: Signed in the capital")
+    assert note.endswith("second line third line")
 
 
 def test_html_structure(ws: Path, db: Path, tmp_path: Path) -> None:
@@ -270,7 +289,9 @@ def test_html_structure(ws: Path, db: Path, tmp_path: Path) -> None:
     assert 'role="img"' in chart and 'aria-labelledby="trend-chart-title trend-chart-desc"' in chart
     assert '<title id="trend-chart-title">' in chart and '<desc id="trend-chart-desc">' in chart
     assert "<circle " in chart and "Both sides announce a ceasefire" in chart
-    assert chart.count('y1="') >= 5 + 13  # five gridlines and a tick per month end
+    assert chart.count('y1="') >= 5 + 7  # five gridlines and a tick per month end
+    labels = re.findall(r'<text class="line-label"[^>]*data-scenario="([^"]+)"', chart)
+    assert sorted(labels) == sorted([*SCENARIOS, "example-scenario"])
     for label in ("0%", "25%", "50%", "75%", "100%"):
         assert f">{label}</text>" in chart
     # A scenario keeps its colour in the table, the chart and its section.
@@ -278,7 +299,25 @@ def test_html_structure(ws: Path, db: Path, tmp_path: Path) -> None:
     assert colour is not None
     row = section(scenarios, '<tr data-scenario="talks-collapse">', "</tr>")
     assert f'stroke="{colour.group(1)}"' in row
-    assert "@page { size: A4; margin: 15mm; }" in page and "@media print" in page
+    assert "@page {" in page and "size: A4;" in page and "@media print" in page
+    assert 'content: "page " counter(page) " of " counter(pages)' in page
+    assert page.count('@top-right { content: "TLP:AMBER"') == 1
+    assert page.count('@bottom-right { content: "TLP:AMBER"') == 1
+    # The manager's pages come first; the analysts' annex after them.
+    order = [
+        page.index(f'id="{name}"')
+        for name in (
+            "key-judgements",
+            "this-month",
+            "scenarios",
+            "trend",
+            "watch",
+            "sources",
+            "by-scenario",
+        )
+    ]
+    assert order == sorted(order)
+    assert page.index('<div class="annex">') < page.index("Log-odds")
 
 
 def test_html_is_self_contained(ws: Path, db: Path, tmp_path: Path) -> None:
@@ -311,13 +350,13 @@ def test_audience_green_withholds_and_marks(ws: Path, db: Path, tmp_path: Path) 
     assert md.splitlines()[0] == md.splitlines()[-1] == "**TLP:GREEN**"
     assert page.count(">TLP:GREEN</span></p>") == 2
     assert "2 withheld above TLP:GREEN" in md
-    assert "2 observation(s) marked higher were withheld and took no part" in md
+    assert "releasable to a TLP:GREEN audience counts (2 observation(s) marked higher" in md
     assert "Looked for along the whole line" not in md + page
     assert "A secret report" not in md + page
     # The numbers themselves come only from releasable evidence.
     amber_md = (amber / "2021-11.md").read_text(encoding="utf-8")
-    assert section(md, "## Scenarios", "## The last") != section(
-        amber_md, "## Scenarios", "## The last"
+    assert section(md, "## Scenarios", "## Probability") != section(
+        amber_md, "## Scenarios", "## Probability"
     )
 
 
@@ -374,7 +413,7 @@ def test_index_lists_every_brief_newest_first(ws: Path, db: Path, tmp_path: Path
     page = (out / "index.html").read_text(encoding="utf-8")
     assert page.index("November 2021") < page.index("October 2021")
     assert '<a href="2021-11.html">' in page and '<a href="2021-10.md">Markdown</a>' in page
-    assert "outcome: Talks produce a ceasefire leads at" in page
+    assert "Likely (74%) that Talks produce a ceasefire by 31 December 2022" in page
     assert page.count(">TLP:AMBER</span></p>") == 2
 
 
@@ -473,7 +512,7 @@ def test_a_bad_month_is_a_usage_error(ws: Path, db: Path, tmp_path: Path, month:
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("formats", ["pdf", "md,docx", ","])
+@pytest.mark.parametrize("formats", ["docx", "md,docx", ","])
 def test_a_bad_format_is_a_usage_error(ws: Path, db: Path, tmp_path: Path, formats: str) -> None:
     result = brief(ws, db, tmp_path / "out", "--format", formats)
     assert result.exit_code == 2
@@ -544,6 +583,64 @@ def test_the_brief_from_the_store_equals_one_from_observations_in_memory(
     assert from_store.track is not None and from_store.track.rows  # type: ignore[attr-defined]
     assert from_store == in_memory
     assert {"indicators"} in [set(kwargs) for kwargs in asked]
+
+
+def test_the_analysts_commentary_sits_under_the_month_escaped(
+    ws: Path, db: Path, tmp_path: Path
+) -> None:
+    (ws / "commentary").mkdir()
+    (ws / "commentary" / "2021-11.md").write_text(
+        f"Talks *moved* fast.\n{SCRIPT} [a link](https://example.org)\n\nSecond paragraph.\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = brief(ws, db, out, "--month", "2021-11")
+    assert result.exit_code == 0, result.output
+    md = (out / "2021-11.md").read_text(encoding="utf-8")
+    page = (out / "2021-11.html").read_text(encoding="utf-8")
+    story = section(md, "## November 2021 in brief", "## Scenarios")
+    assert story.index("Reported by") < story.index("### Analyst's commentary")
+    assert (
+        "Talks \\*moved\\* fast. \\<script\\>alert(1)\\</script\\> "
+        "\\[a link\\](https://example.org)\n\nSecond paragraph.\n" in story
+    )
+    html_story = section(page, 'id="this-month"', "</section>")
+    assert "<p>Talks *moved* fast. &lt;script&gt;alert(1)&lt;/script&gt; [a link]" in html_story
+    assert "<p>Second paragraph.</p>" in html_story
+    assert SCRIPT not in page
+    # Another month has no commentary, so none is shown.
+    assert brief(ws, db, out, "--month", "2021-10").exit_code == 0
+    assert "commentary" not in (out / "2021-10.md").read_text(encoding="utf-8")
+
+
+def test_a_commentary_that_is_not_text_writes_nothing(ws: Path, db: Path, tmp_path: Path) -> None:
+    (ws / "commentary").mkdir()
+    (ws / "commentary" / "2021-11.md").write_bytes(b"\xff\xfe\x00bad")
+    out = tmp_path / "out"
+    result = brief(ws, db, out, "--month", "2021-11")
+    assert result.exit_code == 1
+    assert "commentary/2021-11.md: the commentary is not UTF-8 text (save it as UTF-8)" in (
+        result.output
+    )
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_a_workspace_can_turn_the_methodology_appendix_off(
+    ws: Path, db: Path, tmp_path: Path
+) -> None:
+    config = ws / "foresight.yaml"
+    text = config.read_text(encoding="utf-8")
+    assert "methodology_appendix: true\n" in text  # a new workspace says so
+    config.write_text(text.replace("appendix: true", "appendix: false"), encoding="utf-8")
+    out = tmp_path / "out"
+    result = brief(ws, db, out, "--month", "2021-11")
+    assert result.exit_code == 0, result.output
+    md = (out / "2021-11.md").read_text(encoding="utf-8")
+    assert "## Methodology and provenance" not in md and "## Provenance" in md
+    assert "The model in plain words" not in md
+    assert "**How the numbers are made.**" in md and "appendix gives" not in md
+    assert "Evidence fingerprint" in md
 
 
 def test_a_month_that_has_not_begun_is_refused(ws: Path, db: Path, tmp_path: Path) -> None:

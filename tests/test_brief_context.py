@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from factories import definitions, indicator, observation, scenario
@@ -62,15 +63,32 @@ def test_numbers_are_as_of_the_month_end() -> None:
     assert brief.provenance.later == 1
     assert brief.provenance.counted == 1
     assert brief.provenance.in_month == 1
-    assert brief.judgements[0].startswith(
-        "Which of “Scenario a”, “Scenario b” or none of these will happen by 1 January 2030? "
-        "“Scenario a” leads by 1 January 2030 at "
+    group, c = brief.judgements
+    assert group.question_id == "g" and c.question_id == "c"
+    assert group.sentence.startswith(
+        f"Very likely ({100 * a.probability:.0f}%) that Scenario a by 1 January 2030, "
+        "the likeliest of 3 answers, "
     )
-    assert brief.judgements[1].startswith("“Scenario c” is unlikely by 1 January 2030")
-    assert not any("ahead of “Scenario c”" in line for line in brief.judgements)
+    assert c.sentence == "Unlikely (20%) that Scenario c by 1 January 2030."
+    assert c.time_frame == "by 1 January 2030" and c.probability == pytest.approx(0.2)
+    assert not any("ahead of “Scenario c”" in j.sentence for j in brief.judgements)
+    assert group.since.startswith(f"Up {100 * a.change:.1f} points since 31 October 2021; ")
+    assert "“Indicator up-a” (Cable, graded A1, 10 November 2021)" in group.since
+    assert group.citation is not None and group.citation.marker == "[1]"
+    assert c.since == "Unchanged since 31 October 2021; no report of the month moved it"
+    assert c.citation is None
+    # The confidence assessment fills the judgement's slot, with its reasons.
+    assert group.confidence in ("high", "moderate", "low") and group.confidence_reasons
+    assert c.confidence == "low"
     assert brief.mover_sentence.startswith("The biggest mover was \u201cScenario a\u201d, up ")
     assert "\u201cIndicator up-a\u201d (Cable, graded A1, 10 November 2021)" in brief.mover_sentence
-    assert brief.headline.startswith("g: Scenario a leads at ")
+    assert brief.headline == group.sentence
+    assert [(r.number, r.text) for r in brief.references] == [(1, "Cable")]
+    [story] = brief.month_story.groups
+    assert story.heading == "Scenario a / Scenario b"
+    assert [(line.observed_on, line.what) for line in story.lines] == [
+        (dt.date(2021, 11, 10), "Indicator up-a")
+    ]
     assert brief.groups[0].titles == ["Scenario a", "Scenario b"]
 
 
@@ -141,8 +159,10 @@ def test_chart_svg_has_one_path_per_scenario_and_escapes_titles() -> None:
     assert "<b>" not in svg
     assert 'aria-labelledby="c1-title c1-desc"' in svg
     assert svg == str(line_chart(brief.chart, "c1"))
-    assert len(brief.chart.ticks) == 13
-    assert brief.chart.ticks[0] == dt.date(2020, 11, 30)
+    # Nothing moved before November: the window is the shortest, six months.
+    assert len(brief.chart.ticks) == 7
+    assert brief.chart.ticks[0] == dt.date(2021, 5, 31)
+    assert svg.count('class="line-label"') == 3
 
 
 def test_templates_render_with_strict_undefined() -> None:
@@ -150,7 +170,7 @@ def test_templates_render_with_strict_undefined() -> None:
     brief = make([observation("up-a", dt.date(2021, 11, 10), note="a | b\nc")])
     md = render(env, "brief.md.j2", brief=brief)
     html = render(env, "brief.html.j2", brief=brief)
-    assert "| a \\| b c |" in md
+    assert "- 2021-11-10, Indicator up-a: a \\| b c" in md  # notes stay out of table cells
     assert "Generated: 1 December 2021, 09:30 UTC" in md
     assert '<time datetime="2021-12-01T09:30:00Z">1 December 2021, 09:30 UTC</time>' in html
 
@@ -218,3 +238,56 @@ def test_helpers() -> None:
     assert add_months(dt.date(2021, 11, 1), -12) == dt.date(2020, 11, 1)
     with pytest.raises(ReportError):
         add_months(dt.date(1, 1, 1), -1)
+
+
+def test_the_window_starts_where_the_evidence_does() -> None:
+    base = pack()
+    recent = [
+        Scenario.model_validate({**s.model_dump(), "prior_set_on": "2021-03-15"})
+        for s in base.scenarios.values()
+    ]
+    defs = definitions(recent, list(base.indicators.values()))
+    # Evidence from mid-April: the window starts at the end of March, not a year back.
+    brief = make([observation("up-a", dt.date(2021, 4, 15), tlp="GREEN")], defs=defs)
+    assert brief.chart.ticks[0] == dt.date(2021, 3, 31)
+    assert len(brief.chart.ticks) == 9
+    # The earliest prior set a year and more back, evidence all along: twelve months.
+    log = [observation("up-a", dt.date(2020, 12, 10), event="d")]
+    log += [observation("up-a", dt.date(2021, m, 10), event=f"m{m}") for m in range(1, 12)]
+    assert len(make(log).chart.ticks) == 13
+
+
+def test_the_chart_marks_horizons_resolutions_and_bands() -> None:
+    brief = make([observation("up-a", dt.date(2021, 11, 10))])
+    series = brief.chart.series
+    inside = dt.date(2021, 8, 31)
+    assert all(s.band for s in series)  # the 80% intervals at each month end
+    marked = [
+        replace(series[0], horizon=inside),
+        replace(series[1], resolved=(dt.date(2021, 9, 15), "did-not-happen")),
+        series[2],
+    ]
+    svg = str(line_chart(replace(brief.chart, series=marked), "c2"))
+    assert svg.count("<polygon ") == 3  # a band wherever an interval exists
+    assert "<title>Scenario a: horizon, 2021-08-31</title>" in svg
+    assert "<title>Scenario b: resolved (did not happen), 2021-09-15</title>" in svg
+    assert "resolved: did not happen</tspan>" in svg
+    assert svg.count('class="line-label"') == 3
+    plain = str(
+        line_chart(replace(brief.chart, series=[replace(s, band=None) for s in series]), "c3")
+    )
+    assert "<polygon " not in plain and "horizon, " not in plain
+    assert plain.count(">by Jan 2030</tspan>") == 3
+
+
+def test_a_month_only_report_reads_as_its_month() -> None:
+    from foresight.records import month_date
+
+    brief = make([observation("up-a", month_date(2021, 11), source="Cable")])
+    [line] = brief.month_story.groups[0].lines
+    env = environment(None)
+    md = render(env, "brief.md.j2", brief=brief)
+    # (the citation's brackets come escaped, as everything the Markdown brief prints)
+    assert "- November 2021: Indicator up-a. Reported by Cable, graded A1 \\[1\\]." in md
+    assert "(Cable, graded A1, November 2021)" in brief.judgements[0].since
+    assert line.observed_on == dt.date(2021, 11, 30)  # it counts from the month's last day

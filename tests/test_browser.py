@@ -132,3 +132,56 @@ def test_the_index_opens(browser, ws: Path, db: Path, tmp_path: Path) -> None:
     assert page.url.endswith("/2021-11.html")
     assert errors == []
     page.close()
+
+
+SHIPPED = Path(__file__).resolve().parents[1] / "reports" / "2021-11.html"
+A4 = {"width": 794, "height": 1123}  # A4 at 96 CSS pixels per inch
+
+
+def overlap(a: dict, b: dict) -> bool:
+    """Whether two bounding boxes share any area."""
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )
+
+
+def test_the_shipped_chart_labels_its_lines_without_overlap(browser, tmp_path: Path) -> None:
+    page = browser.new_page(viewport=A4)
+    page.goto(SHIPPED.as_uri())
+    page.emulate_media(media="print")
+    page.screenshot(path=str(tmp_path / "a4.png"), full_page=True)
+    assert (tmp_path / "a4.png").stat().st_size > 10_000
+    chart = page.locator("svg.chart").bounding_box()
+    labels = page.locator("svg.chart text.line-label")
+    assert labels.count() == 4
+    boxes = [labels.nth(i).bounding_box() for i in range(labels.count())]
+    for i, box in enumerate(boxes):
+        assert box is not None and box["width"] > 40
+        # Inside the chart: not cut off at its right edge.
+        assert chart["x"] <= box["x"] and box["x"] + box["width"] <= chart["x"] + chart["width"]
+        for other in boxes[i + 1 :]:
+            assert not overlap(box, other), f"labels overlap: {box} and {other}"
+    texts = [labels.nth(i).text_content() or "" for i in range(labels.count())]
+    assert any("Renewed civil war 19%" in t for t in texts)
+    assert all("by Dec 20" in t for t in texts)
+    page.close()
+
+
+def test_the_shipped_brief_prints_marked_and_numbered_pages(browser, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    page = browser.new_page()
+    page.goto(SHIPPED.as_uri())
+    page.emulate_media(media="print")
+    path = tmp_path / "printed.pdf"
+    page.pdf(path=str(path), prefer_css_page_size=True, print_background=True)
+    page.close()
+    texts = [p.extract_text() for p in PdfReader(str(path)).pages]
+    for number, text in enumerate(texts, start=1):
+        assert text.count("TLP:AMBER") >= 2, f"printed page {number} lacks its markings"
+        assert f"page {number} of {len(texts)}" in text
+    annex = next(i for i, text in enumerate(texts, start=1) if "Evidence annex" in text)
+    assert annex <= 4, f"the manager's part prints on {annex - 1} pages"

@@ -175,7 +175,7 @@ def test_first_pack_names_the_source_the_leading_call_depends_on_most(first_pack
     result = workspace.status(day, limit=0)
     leading = result.board.open_questions[0]
     named = result.confidence(leading.id).robustness.depends_most_on  # type: ignore[union-attr]
-    assert named == "000_6f10304757a95b01.txt (Koç, Nov 2021)"
+    assert named == "koc-2021"  # the source register's id for Koç (November 2021)
     observations = workspace.store.observations()
     sid = leading.members[0].id
 
@@ -215,8 +215,10 @@ def test_status_json_gives_every_scenario_an_interval_and_confidence(first_pack)
 
 def test_the_brief_gives_each_call_likelihood_time_frame_and_confidence(first_pack) -> None:
     text = (REPO / "reports" / "2021-11.md").read_text(encoding="utf-8")
-    bottom = text.split("## Bottom line up front")[1].split("\n## ")[0]
-    calls = [line for line in bottom.splitlines() if line.startswith("- **")]
+    bottom = text.split("## Key judgements")[1].split("\n## ")[0]
+    calls = [line for line in bottom.splitlines() if line[:1].isdigit()]
     assert len(calls) == 4
     for line in calls:
-        assert "%" in line and "by 31 December 202" in line and "Confidence: " in line
+        assert "%" in line and "by 31 December 202" in line and " confidence: " in line
+        # Sources are named by their short citation, never by a register id or file.
+        assert "koc-2021" not in line and ".txt" not in line

@@ -264,8 +264,8 @@ def test_a_group_and_standalone_scenarios_are_never_compared(small: Path) -> Non
     text = (small / "out" / "2026-11.md").read_text(encoding="utf-8")
     assert "## Settled and awaiting resolution" in text
     assert "by 31 December 2027" in text
-    bottom = text.split("## Bottom line up front")[1].split("## ")[0]
-    assert "“Title sanctions” is" in bottom
+    bottom = text.split("## Key judgements")[1].split("## ")[0]
+    assert ") that Title sanctions by 31 December 2027." in bottom
     for line in bottom.splitlines():
         assert not ("sanctions" in line and "ahead of" in line)
 

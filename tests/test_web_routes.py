@@ -398,7 +398,13 @@ def test_analyst_text_is_escaped_everywhere(client: Client, db_url: str) -> None
     answer = post(
         ana,
         "/observe/example-indicator",
-        {**FORM, "source": script, "event": script, "note": script},
+        {
+            **FORM,
+            "source": script,
+            "source_url": f"https://example.org/{script}",  # the log takes only web addresses
+            "event": script,
+            "note": script,
+        },
     )
     assert answer.status_code == 303
     for url in (answer.headers["location"], "/log", "/observe/example-indicator"):
@@ -468,6 +474,22 @@ def test_archived_briefs_are_shown_only_to_those_cleared(
     assert ana.get("/briefs/..%2Fforesight.yaml").status_code == 404
 
 
+def test_an_archived_pdf_brief_is_served_as_a_download(
+    client: Client, log_ws: Path, db_url: str
+) -> None:
+    pytest.importorskip("weasyprint")
+    base = ["--workspace", str(log_ws), "--db", db_url, "brief", "--month", "2026-05"]
+    result = CliRunner().invoke(cli, [*base, "--audience", "GREEN", "--format", "pdf"])
+    assert result.exit_code == 0, result.output
+    ana = client("ana")
+    assert '<a href="/briefs/2026-05.pdf">PDF</a>' in ana.get("/briefs").text
+    pdf = ana.get("/briefs/2026-05.pdf")
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.headers["content-disposition"] == 'attachment; filename="2026-05.pdf"'
+    assert pdf.content.startswith(b"%PDF")
+
+
 def test_resolutions_use_the_cli_checks(client: Client, db_url: str) -> None:
     ana = client("ana")
     base = {
@@ -531,7 +553,7 @@ def test_hash_password_prints_a_hash_that_checks(log_ws: Path) -> None:
 def test_only_a_web_address_becomes_a_link(client: Client) -> None:
     ana = client("ana")
     refused = post(ana, "/observe/example-indicator", {**FORM, "source_url": "javascript:alert(1)"})
-    assert refused.status_code == 400  # the same check as the CLI: http(s) addresses only
+    assert refused.status_code == 400  # the log takes only web addresses
     assert "is not a web address" in refused.text
     assert 'href="javascript:' not in refused.text
     other = post(

@@ -12,10 +12,19 @@ from pydantic import BaseModel, ValidationError
 
 from foresight import yamlio
 from foresight.errors import Problem
-from foresight.models import Indicator, Scenario, Strict, WorkspaceConfig
+from foresight.models import (
+    Indicator,
+    Scenario,
+    SourceDocument,
+    SourceRef,
+    SourceRegister,
+    Strict,
+    WorkspaceConfig,
+)
 from foresight.suggest import did_you_mean
 
 CONFIG_FILE = "foresight.yaml"
+SOURCES_FILE = "sources.yaml"
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
@@ -26,6 +35,7 @@ class Definitions:
     scenarios: dict[str, Scenario]
     indicators: dict[str, Indicator]
     origins: dict[tuple[str, str], str] = field(default_factory=dict)
+    sources: dict[str, SourceDocument] = field(default_factory=dict)  # the register, by id
 
     def indicators_for(self, scenario_id: str) -> list[Indicator]:
         """Indicators that carry a weight for the scenario."""
@@ -119,7 +129,78 @@ def load_definitions(root: Path) -> tuple[Definitions, list[Problem]]:
             scenarios, failed, indicators, scenario_docs, indicator_docs, failed_indicators, mtimes
         )
     )
-    return Definitions(scenarios, indicators, origins), problems
+    sources, found = load_sources(root)
+    problems.extend(found)
+    problems.extend(_check_citations(sources, scenario_docs, indicator_docs, scenarios, indicators))
+    return Definitions(scenarios, indicators, origins, sources), problems
+
+
+def load_sources(root: Path) -> tuple[dict[str, SourceDocument], list[Problem]]:
+    """Read the source register, sources.yaml, when the workspace has one."""
+    path = root / SOURCES_FILE
+    if not path.exists():
+        return {}, []
+    doc = yamlio.load(path, SOURCES_FILE)
+    register = _validate(SourceRegister, doc) if doc.data is not None or not doc.problems else None
+    problems = list(doc.problems)
+    if register is None:
+        return {}, problems
+    documents: dict[str, SourceDocument] = {}
+    for index, document in enumerate(register.documents):
+        if document.id in documents:
+            problems.append(
+                Problem(
+                    doc.path,
+                    doc.line_for(("documents", index, "id")),
+                    f"documents.{index}.id",
+                    f"duplicate source id '{document.id}'",
+                    "give each document a unique id",
+                )
+            )
+            continue
+        documents[document.id] = document
+    return documents, problems
+
+
+def _check_citations(
+    sources: dict[str, SourceDocument],
+    scenario_docs: dict[str, yamlio.Document],
+    indicator_docs: dict[str, yamlio.Document],
+    scenarios: dict[str, Scenario],
+    indicators: dict[str, Indicator],
+) -> list[Problem]:
+    """Warn where a cited document is nearly, but not exactly, a register id."""
+    if not sources:
+        return []
+    cited: list[tuple[yamlio.Document, tuple[str | int, ...], SourceRef]] = []
+    for sid, scenario in scenarios.items():
+        cited += [(scenario_docs[sid], ("sources", i), r) for i, r in enumerate(scenario.sources)]
+    for iid, indicator in indicators.items():
+        doc = indicator_docs[iid]
+        cited += [(doc, ("sources", i), r) for i, r in enumerate(indicator.sources)]
+        for scenario_id, weight in indicator.weights.items():
+            cited += [
+                (doc, ("weights", scenario_id, "sources", i), r)
+                for i, r in enumerate(weight.sources)
+            ]
+    problems = []
+    for doc, loc, ref in cited:
+        if ref.document in sources:
+            continue
+        hint = did_you_mean(ref.document, sources).lstrip(", ")
+        if hint:
+            where = (*loc, "document")
+            problems.append(
+                Problem(
+                    doc.path,
+                    doc.line_for(where),
+                    yamlio.dotted(where),
+                    f"'{ref.document}' is not in {SOURCES_FILE}, so it is cited as free text",
+                    hint,
+                    warning=True,
+                )
+            )
+    return problems
 
 
 def _failed_id(root: Path, doc: yamlio.Document) -> str:

@@ -23,6 +23,7 @@ Slug = Annotated[
     StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=1, max_length=80),
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
 WeightValue = Annotated[
     str | float,
     Field(
@@ -61,10 +62,76 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
 
 
+PUBLISHED = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+
+
+class SourceDocument(Strict):
+    """One document of the workspace's source register (sources.yaml)."""
+
+    id: Slug = Field(description="Unique slug that observations, scenarios and weights cite.")
+    title: Text = Field(description="The document's title, as published.")
+    author: Text | None = Field(default=None, description="Who wrote it, if named.")
+    outlet: Text | None = Field(
+        default=None, description="Where it was published: a publisher, journal or website."
+    )
+    published: str = Field(
+        description="When it was published: YYYY, YYYY-MM or YYYY-MM-DD, as precise as known."
+    )
+    url: str | None = Field(default=None, description="Where it can be read (http or https).")
+    file: str | None = Field(
+        default=None, description="The analysts' local copy; never shown in a brief."
+    )
+
+    @field_validator("published", mode="before")
+    @classmethod
+    def _published(cls, value: object) -> object:
+        text = value.isoformat() if isinstance(value, dt.date) else str(value).strip()
+        if not PUBLISHED.match(text):
+            raise ValueError(f"'{text}' is not a date")
+        return text
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("a source's url must start with https:// or http://")
+        return value
+
+    @property
+    def by(self) -> str:
+        """Who it is by: the author, else the outlet, else the title."""
+        return self.author or self.outlet or self.title
+
+    @property
+    def short(self) -> str:
+        """A short citation: 'Koç, November 2021'."""
+        who = self.author.split()[-1] if self.author else self.outlet or f"\u201c{self.title}\u201d"
+        return f"{who}, {self.when}"
+
+    @property
+    def when(self) -> str:
+        """The publication date in words: '2021', 'November 2021' or '23 February 2017'."""
+        parts = [int(p) for p in self.published.split("-")]
+        if len(parts) == 1:
+            return str(parts[0])
+        day = dt.date(parts[0], parts[1], parts[2] if len(parts) == 3 else 1)
+        return f"{day:%B %Y}" if len(parts) == 2 else f"{day.day} {day:%B %Y}"
+
+
+class SourceRegister(Strict):
+    """The workspace's source register: the documents its definitions and log cite."""
+
+    documents: list[SourceDocument] = Field(
+        default_factory=list, description="Every document, each with a unique id."
+    )
+
+
 class SourceRef(Strict):
     """A document that motivates a prior or a weight, with a short quote from it."""
 
-    document: Text = Field(description="The document's file name or title.")
+    document: Text = Field(
+        description="The id of a document in sources.yaml, or the document's name as free text."
+    )
     quote: Text = Field(description="A short quote from the document that motivates the value.")
     url: str | None = Field(default=None, description="Where the document can be read, if online.")
 
@@ -111,6 +178,10 @@ class WorkspaceConfig(Strict):
     )
     default_tlp: str = Field(default="GREEN", description="TLP marking of new observations.")
     default_audience: str = Field(default="AMBER", description="Default audience of a brief.")
+    methodology_appendix: bool = Field(
+        default=True,
+        description="Whether a brief ends with the methodology appendix (scales and model).",
+    )
     users: list[UserEntry] = Field(
         default_factory=list,
         description="Who may use the web app; needed to serve on any address but 127.0.0.1.",
@@ -136,6 +207,10 @@ class Scenario(Strict):
 
     id: Slug = Field(description="Unique slug: lower-case letters, digits and hyphens.")
     title: Text = Field(description="One-line name of the scenario.")
+    short_title: ShortText | None = Field(
+        default=None,
+        description="A name of at most 32 characters for table headers and chart labels.",
+    )
     summary: Text = Field(description="A few sentences describing the future it stands for.")
     prior: Number = Field(ge=0.001, le=0.999, description="Prior probability, from 0.001 to 0.999.")
     prior_rationale: Text = Field(description="Why the prior has this value.")
@@ -151,6 +226,11 @@ class Scenario(Strict):
         description="Scenarios this one implies: it cannot be more likely than any of them.",
     )
     sources: list[SourceRef] = Field(min_length=1, description="Documents behind the prior.")
+
+    @property
+    def label(self) -> str:
+        """The short title when there is one, else the title."""
+        return self.short_title or self.title
 
     @field_validator("implies", mode="before")
     @classmethod
@@ -286,4 +366,6 @@ MODELS: tuple[type[Strict], ...] = (
     Indicator,
     Weight,
     SourceRef,
+    SourceDocument,
+    SourceRegister,
 )

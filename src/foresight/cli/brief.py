@@ -1,4 +1,4 @@
-"""The brief command: render the monthly brief as Markdown and HTML."""
+"""The brief command: render the monthly brief as Markdown, HTML and PDF."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import click
 from foresight.cli.common import MONTH, note, open_workspace, working
 
 AUDIENCES = ("clear", "green", "amber", "amber+strict", "red")
-FORMAT_NAMES = ("md", "html")
+FORMAT_NAMES = ("md", "html", "pdf")  # pdf needs the pdf extra (WeasyPrint)
 
 
 def _formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
@@ -54,7 +54,7 @@ def _folder(ctx: click.Context, param: click.Parameter, value: str | None) -> Pa
     default="md,html",
     show_default=True,
     callback=_formats,
-    help="Formats to write, separated by commas.",
+    help="Formats to write, separated by commas: md, html, pdf (pdf needs the pdf extra).",
 )
 @click.option(
     "--out",
@@ -71,7 +71,7 @@ def brief(
     formats: tuple[str, ...],
     out: Path | None,
 ) -> None:
-    """Write the monthly brief (Markdown and HTML) and refresh the reports index.
+    """Write the monthly brief (Markdown, HTML or PDF) and refresh the reports index.
 
     The brief states the situation at the month's last day, so a brief for a past
     month comes out the same whenever it is rendered. It prints the written paths.
@@ -80,6 +80,7 @@ def brief(
     Example:
       foresight brief --month 2026-01
       foresight brief --month 2026-01 --audience green --format html --out shared/
+      foresight brief --month 2026-01 --format pdf
     """
     from foresight.report import previous_month, write_brief
 

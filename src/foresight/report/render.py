@@ -34,7 +34,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from foresight import scales
 from foresight.errors import ForesightError, ReportError
 from foresight.records import show_date
-from foresight.report import charts, snapshot
+from foresight.report import charts, pdf, snapshot
 from foresight.report.context import (
     NOTABLE,
     Brief,
@@ -50,8 +50,10 @@ from foresight.summary import month_end
 if TYPE_CHECKING:
     from foresight.workspace import Workspace
 
-FORMATS: tuple[str, ...] = ("md", "html")
-BRIEF_FILE = re.compile(r"^(\d{4})-(\d{2})\.(md|html)$")
+FORMATS: tuple[str, ...] = ("md", "html", "pdf")
+DEFAULT_FORMATS: tuple[str, ...] = ("md", "html")
+BRIEF_FILE = re.compile(r"^(\d{4})-(\d{2})\.(md|html|pdf)$")
+COMMENTARY_DIR = "commentary"  # the analyst's commentary for a month: commentary/YYYY-MM.md
 INDEX = "index.html"
 # The one line of a brief that says when it was rendered (the packaged templates' forms).
 GENERATED_LINE = re.compile(r'^(Generated: .*|<p class="generated">.*)$', re.MULTILINE)
@@ -67,6 +69,7 @@ class IndexEntry:
     marking: Marking | None
     html: str | None  # file name, if that format exists
     md: str | None
+    pdf: str | None = None
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,7 @@ def environment(overrides: Path | None = None) -> Environment:
     env.filters.update({name: _markdown_safe(f) for name, f in numbers.items()})
     env.filters.update(
         cell=md_cell,
+        md_text=md_text,
         oneline=lambda text: " ".join(str(text).split()),
     )
     env.globals["line_chart"] = charts.line_chart
@@ -212,6 +216,11 @@ def signed_points(change: float) -> str:
 
 def md_cell(value: object) -> str:
     """Text safe inside a Markdown table cell: no pipes, no line breaks, no syntax."""
+    return md_escape(value)
+
+
+def md_text(value: object) -> str:
+    """Analyst text as literal Markdown on one line (see md_escape)."""
     return md_escape(value)
 
 
@@ -255,7 +264,7 @@ def write_brief(
     month: dt.date,
     *,
     audience: str | None = None,
-    formats: Sequence[str] = FORMATS,
+    formats: Sequence[str] = DEFAULT_FORMATS,
     out: Path | None = None,
     generated: dt.datetime | None = None,
     audit: bool = True,
@@ -292,6 +301,7 @@ def write_brief(
     definitions = workspace.definitions
     store = workspace.store
     levels = visible_levels(level)
+    commentary = read_commentary(workspace.root / COMMENTARY_DIR / f"{key}.md")
     # The engine reads compact scored rows and loads only the observations it shows;
     # the provenance is counted by the database: the log is never held in memory.
     brief = compose_brief(
@@ -315,14 +325,19 @@ def write_brief(
         generated=generated,
         resolutions=store.resolutions(),
         audit=audit,
+        commentary=commentary,
+        appendix=config.methodology_appendix,
     )
     env = environment(workspace.templates_dir)
-    files: dict[Path, str] = {}
-    for fmt in FORMATS:
+    files: dict[Path, str | bytes] = {}
+    for fmt in ("md", "html"):
         if fmt in formats:
             files[folder / f"{key}.{fmt}"] = render(
                 env, f"brief.{fmt}.j2", brief=brief, partial=partial
             )
+    if "pdf" in formats:
+        html = render(env, "brief.html.j2", brief=brief, partial=partial)
+        files[folder / f"{key}.pdf"] = pdf.html_to_pdf(html)
     snapshots = snapshot.read_all(folder)
     snapshots[key] = brief.snapshot
     files[snapshot.snapshot_path(folder, key)] = snapshot.dumps(brief.snapshot)
@@ -336,11 +351,14 @@ def write_brief(
     return Written(brief, paths)
 
 
-def _same_brief(path: Path, text: str) -> bool:
+def _same_brief(path: Path, text: str | bytes) -> bool:
     """Whether the file on disk already says the same, but for its generation time.
 
     Re-rendering an unchanged brief then leaves its bytes (and a checkout) untouched.
+    A PDF is always written: its layout carries the time in a way no line can blank.
     """
+    if isinstance(text, bytes):
+        return False
     try:
         old = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
@@ -348,7 +366,7 @@ def _same_brief(path: Path, text: str) -> bool:
     return old == text or GENERATED_LINE.sub("", old) == GENERATED_LINE.sub("", text)
 
 
-def _check_targets(files: dict[Path, str], folder: Path) -> None:
+def _check_targets(files: dict[Path, str | bytes], folder: Path) -> None:
     """Refuse to write through a symbolic link below folder, or over a non-regular file."""
     for path in files:
         try:
@@ -401,13 +419,29 @@ def build_index(
                 marking,
                 found[key].get("html"),
                 found[key].get("md"),
+                found[key].get("pdf"),
             )
         )
     highest = max((e.marking.rank for e in entries if e.marking), default=0)
     return Index(workspace, Marking(scales.TLP_LEVELS[highest]), entries)
 
 
-def write_atomically(files: dict[Path, str], folder: Path | None = None) -> None:
+def read_commentary(path: Path) -> str:
+    """The analyst's commentary for the month, or '' when there is none."""
+    if not path.is_file():
+        return ""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ReportError(
+            f"{COMMENTARY_DIR}/{path.name}: the commentary is not UTF-8 text (save it as UTF-8)"
+        ) from None
+    except OSError as exc:
+        where = f"{COMMENTARY_DIR}/{path.name}"
+        raise ReportError(f"{where}: cannot read the commentary: {exc.strerror}") from None
+
+
+def write_atomically(files: dict[Path, str | bytes], folder: Path | None = None) -> None:
     """Write each text to a temporary file beside its target, then rename all into place.
 
     folder: the folder named for the run; nothing is written through a symbolic link
@@ -423,8 +457,12 @@ def write_atomically(files: dict[Path, str], folder: Path | None = None) -> None
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
             staged.append((Path(name), path))
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
+            if isinstance(text, bytes):
+                with os.fdopen(fd, "wb") as binary:
+                    binary.write(text)
+            else:
+                with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                    handle.write(text)
             os.chmod(name, 0o666 & ~mask)
         for temporary, path in staged:
             os.replace(temporary, path)

@@ -25,6 +25,7 @@ BRIEF_CSP = (
     "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
 TYPES = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8"}
+ARCHIVED_TYPES = {**TYPES, "pdf": "application/pdf"}  # the archive may also hold PDFs
 
 
 @page()
@@ -53,7 +54,10 @@ def archived(visit: Visit) -> Response:
     marking = snapshot.read_all(folder).get(key, {}).get("marking")
     if marking not in scales.TLP_LEVELS or not visit.me.may_see(str(marking)):
         raise UnknownIdError(f"there is no brief {name} in the reports folder")
-    return _file(path.read_text(encoding="utf-8"), match.group(3), name)
+    fmt = match.group(3)
+    if fmt == "pdf":  # written by 'foresight brief --format pdf': served as it is
+        return _file(path.read_bytes(), fmt, name)
+    return _file(path.read_text(encoding="utf-8"), fmt, name)
 
 
 @page()
@@ -79,8 +83,8 @@ def _month(text: str) -> dt.date:
         raise InputError(f"month: '{text}' is not a month; write it as YYYY-MM") from None
 
 
-def _file(text: str, fmt: str, name: str) -> Response:
+def _file(text: str | bytes, fmt: str, name: str) -> Response:
     headers = {"content-security-policy": BRIEF_CSP}
-    if fmt == "md":
+    if fmt in ("md", "pdf"):
         headers["content-disposition"] = f'attachment; filename="{name}"'
-    return Response(text, media_type=TYPES[fmt], headers=headers)
+    return Response(text, media_type=ARCHIVED_TYPES[fmt], headers=headers)
