@@ -108,9 +108,10 @@ def test_the_brief_cites_the_register_by_number(workspace: Path, tmp_path: Path)
     page = (out / "2021-11.html").read_text(encoding="utf-8")
     story = md[md.index("## November 2021 in brief") : md.index("## Scenarios")]
     # Numbered as first cited: the key judgement cites the strongest report (A2) first.
-    assert "Reported by Ruiz, November 2021, graded A2 [1]." in story
-    assert "Reported by “Wire report on the talks”, 20 October 2021, graded B2 [2]." in story
-    assert "Reported by A phone call, graded C3 [3]." in story
+    # citation brackets come escaped, as everything the Markdown brief prints: [1] rendered
+    assert "Reported by Ruiz, November 2021, graded A2 \\[1\\]." in story
+    assert "Reported by “Wire report on the talks”, 20 October 2021, graded B2 \\[2\\]." in story
+    assert "Reported by A phone call, graded C3 \\[3\\]." in story
     assert story.index("10 November") < story.index("20 November") < story.index("25 November")
     sources = md[md.index("## Sources") : md.index("## Evidence annex")]
     assert (
@@ -134,4 +135,4 @@ def test_the_first_pack_cites_its_register_and_names_no_file(tmp_path: Path) -> 
         assert "Cautious Optimism: The Past and the Future of Moscow-Taliban Nexus" in text
     head = md[: md.index("## Scenarios")]
     assert head.index("## Key judgements") < head.index("## November 2021 in brief")
-    assert "graded B2 [1]" in head
+    assert "graded B2 \\[1\\]" in head
