@@ -57,6 +57,7 @@ ENOUGH = 3  # fresh, well-graded supporting reports for high confidence
 OTHERS = 2  # fewer supporting reports than this beside the main source: "rests mainly on it"
 CONFLICT_LOW, CONFLICT_MODERATE = 0.5, 0.25  # opposing push as a share of the supporting
 MATTERS = 0.005  # a source the call depends on moves its margin by at least half a point
+WEIGHED_SOURCES = 12  # sources tried one by one: those carrying most of a question's evidence
 
 
 @dataclass(frozen=True)
@@ -241,6 +242,7 @@ class _Setting:
         self.shared = {key for key, count in holders.items() if count > 1}
         self._full_base: dict[str, float] | None = None
         self._by_scenario: dict[str, list[int]] | None = None
+        self._sharing: dict[object, list[int]] | None = None
         self._cache: dict[str, dict[str, float]] = {}
         self._by_source: dict[str, dict[int, list[int]]] | None = None
         self._events: dict[int, list[tuple[float, float, float] | None]] = {}
@@ -263,12 +265,15 @@ class _Setting:
         self,
         change: Callable[[Reports], Reports] | None = None,
         log_of: Callable[[ChainEvidence, str, float], float] | None = None,
+        subset: Sequence[int] | None = None,
     ) -> dict[str, float]:
-        """Every scenario's evidence over all chains, shared events moving each scenario
-        once (through the chain where their marginal term is largest), as the engine does."""
+        """Every scenario's evidence over the chains (all, or subset: positions in evidence
+        closed under sharing an event key), shared events moving each scenario once
+        (through the chain where their marginal term is largest), as the engine does."""
         ranked: list[list[tuple[float, float, object]]] = []
         logs: list[dict[str, float]] = []
-        for chain in self.evidence:
+        chosen = [self.evidence[c] for c in subset] if subset is not None else self.evidence
+        for chain in chosen:
             events = []
             for key, reports in zip(chain.keys, chain.events, strict=True):
                 weight = event_weight(change(reports) if change else reports, self.day, chain.rate)
@@ -312,7 +317,7 @@ class _Setting:
                     * (weight_of(ranked[c], set()) - weight_of(ranked[c], {key}))
                     for c in moving
                 }
-                best = max(moving, key=lambda c: (marginal[c], self.evidence[c].key))
+                best = max(moving, key=lambda c: (marginal[c], chosen[c].key))
                 for c in moving:
                     if c != best:
                         excluded[(c, sid)].add(key)
@@ -325,11 +330,39 @@ class _Setting:
         self,
         change: Callable[[Reports], Reports] | None = None,
         log_of: Callable[[ChainEvidence, str, float], float] | None = None,
+        touched: Iterable[int] | None = None,
     ) -> dict[str, float]:
-        if self._full_base is None:
-            self._full_base = self._full()
-        after = self._full(change, log_of)
-        return {sid: after[sid] - self._full_base.get(sid, 0.0) for sid in after}
+        """The change of the evidence totals, over the chains touched (all when None) and
+        those they share event keys with."""
+        if touched is None:
+            if self._full_base is None:
+                self._full_base = self._full()
+            after = self._full(change, log_of)
+            return {sid: after[sid] - self._full_base.get(sid, 0.0) for sid in after}
+        subset = self._closure(touched)
+        before = self._full(None, None, subset)
+        after = self._full(change, log_of, subset)
+        return {sid: after.get(sid, 0.0) - before.get(sid, 0.0) for sid in {*before, *after}}
+
+    def _closure(self, touched: Iterable[int]) -> list[int]:
+        """The chains touched and, transitively, every chain sharing an event key with one."""
+        if self._sharing is None:
+            by_key: dict[object, list[int]] = defaultdict(list)
+            for c, chain in enumerate(self.evidence):
+                for key in chain.keys:
+                    if key in self.shared:
+                        by_key[key].append(c)
+            self._sharing = by_key
+        found = set(touched)
+        todo = list(found)
+        while todo:
+            c = todo.pop()
+            for key in self.evidence[c].keys:
+                for other in self._sharing.get(key, ()):
+                    if other not in found:
+                        found.add(other)
+                        todo.append(other)
+        return sorted(found)
 
     def _delta(
         self,
@@ -417,6 +450,18 @@ class _Setting:
             self._events[c] = [event_weight(e, self.day, chain.rate) for e in chain.events]
         return self._events[c]
 
+    def weight_of(self, source: str, members: set[str]) -> float:
+        """How much evidence a source's reports carry for members: the aged weight of every
+        event holding one of its reports, times the largest |ln LR| it has for a member."""
+        total = 0.0
+        for c, positions in self.sources.get(source, {}).items():
+            logs = self.evidence[c].logs
+            scale = max((abs(logs[m]) for m in members if m in logs), default=0.0)
+            if scale:
+                weights = self._event_weights(c)
+                total += scale * sum(weights[e][1] for e in positions if weights[e] is not None)
+        return total
+
     def moving(self, members: Iterable[str]) -> list[str]:
         """The sources whose reports take part in a chain that moves one of members."""
         if self._movers is None:
@@ -432,17 +477,22 @@ class _Setting:
         """The change of every scenario's evidence with every report of one source removed:
         only the events holding its reports are weighed again."""
         key = "source:" + source
-        if key not in self._cache and self.shared:
+        touches_shared = self.shared and any(
+            k in self.shared for c in self.sources.get(source, {}) for k in self.evidence[c].keys
+        )
+        if key not in self._cache and touches_shared:
 
             def drop(reports: Reports) -> Reports:
                 return tuple(r for r in reports if self.observations[r.id].source != source)
 
+            touched = list(self.sources.get(source, {}))
             emptied = {
                 c
-                for c, chain in enumerate(self.evidence)
-                if all(not drop(tuple(reports)) for reports in chain.events)
+                for c in touched
+                if all(not drop(tuple(reports)) for reports in self.evidence[c].events)
             }
-            self._cache[key] = self._exactly_none_left(self._full_delta(drop), emptied)
+            delta = self._full_delta(drop, None, touched)
+            self._cache[key] = self._exactly_none_left(delta, emptied)
         if key not in self._cache:
             out: dict[str, float] = defaultdict(float)
             emptied: set[int] = set()
@@ -547,6 +597,10 @@ def robustness(question: Question, setting: _Setting) -> Robustness:
     flips: list[str] = []
     worst: tuple[float, str] | None = None
     candidates = setting.moving(members)
+    if len(candidates) > WEIGHED_SOURCES:
+        # weigh exactly the sources whose reports carry most of the question's evidence
+        candidates = sorted(candidates, key=lambda s: (-setting.weight_of(s, members), s))
+        candidates = candidates[:WEIGHED_SOURCES]
     if question.kind == "yes-no" and candidates:
         # the margin of a yes/no call only grows with its scenario's evidence (toward the
         # call's side): the source whose removal takes most of it is the one to weigh
