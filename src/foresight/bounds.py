@@ -96,14 +96,14 @@ def _day_field(value: Any) -> Any:
         return check_day(value)
     if isinstance(value, str):
         return parse_day(value.strip())
-    raise ValueError(f"must be a date written YYYY-MM-DD, not {_kind(value)}")
+    raise ValueError(f"must be a date written YYYY-MM-DD, not {kind_of(value)}")
 
 
 def _half_life_field(value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"must be a whole number of days or null, not {_kind(value)}")
+        raise ValueError(f"must be a whole number of days or null, not {kind_of(value)}")
     if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
         raise ValueError(f"{value!r} is not a whole number of days")
     days = int(value)
@@ -114,7 +114,7 @@ def _half_life_field(value: Any) -> Any:
 
 def _number_field(value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"must be a number, not {_kind(value)}")
+        raise ValueError(f"must be a number, not {kind_of(value)}")
     return finite(float(value))
 
 
@@ -126,7 +126,8 @@ HalfLife = Annotated[int | None, BeforeValidator(_half_life_field)]
 Number = Annotated[float, BeforeValidator(_number_field)]
 
 
-def _kind(value: Any) -> str:
+def kind_of(value: Any) -> str:
+    """What kind of value a raw input is, in words."""
     kinds = {
         bool: "true/false",
         int: "a number",

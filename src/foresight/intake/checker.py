@@ -511,16 +511,7 @@ def _show(raw: Any) -> str:
 
 def kind_of(raw: Any) -> str:
     """What kind of value raw is, in words."""
-    kinds = {
-        bool: "true/false",
-        int: "a number",
-        float: "a number",
-        str: "text",
-        list: "a list",
-        dict: "a mapping",
-        type(None): "nothing",
-    }
-    return kinds.get(type(raw), type(raw).__name__)
+    return bounds.kind_of(raw)
 
 
 # -- one observation from the command line --------------------------------------------
