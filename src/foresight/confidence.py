@@ -243,6 +243,8 @@ class _Setting:
         self._full_base: dict[str, float] | None = None
         self._by_scenario: dict[str, list[int]] | None = None
         self._sharing: dict[object, list[int]] | None = None
+        self._subset_base: dict[tuple[int, ...], dict[str, float]] = {}
+        self._source_sums: dict[str, list[tuple[int, float]]] = {}
         self._cache: dict[str, dict[str, float]] = {}
         self._by_source: dict[str, dict[int, list[int]]] | None = None
         self._events: dict[int, list[tuple[float, float, float] | None]] = {}
@@ -340,7 +342,9 @@ class _Setting:
             after = self._full(change, log_of)
             return {sid: after[sid] - self._full_base.get(sid, 0.0) for sid in after}
         subset = self._closure(touched)
-        before = self._full(None, None, subset)
+        before = self._subset_base.get(tuple(subset))
+        if before is None:
+            before = self._subset_base[tuple(subset)] = self._full(None, None, subset)
         after = self._full(change, log_of, subset)
         return {sid: after.get(sid, 0.0) - before.get(sid, 0.0) for sid in {*before, *after}}
 
@@ -453,13 +457,20 @@ class _Setting:
     def weight_of(self, source: str, members: set[str]) -> float:
         """How much evidence a source's reports carry for members: the aged weight of every
         event holding one of its reports, times the largest |ln LR| it has for a member."""
+        sums = self._source_sums.get(source)
+        if sums is None:
+            sums = []
+            for c, positions in self.sources.get(source, {}).items():
+                weights = self._event_weights(c)
+                aged = sum(weights[e][1] for e in positions if weights[e] is not None)  # type: ignore[index]
+                sums.append((c, aged))
+            self._source_sums[source] = sums
         total = 0.0
-        for c, positions in self.sources.get(source, {}).items():
+        for c, aged in sums:
             logs = self.evidence[c].logs
             scale = max((abs(logs[m]) for m in members if m in logs), default=0.0)
             if scale:
-                weights = self._event_weights(c)
-                total += scale * sum(weights[e][1] for e in positions if weights[e] is not None)
+                total += scale * aged
         return total
 
     def moving(self, members: Iterable[str]) -> list[str]:

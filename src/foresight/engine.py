@@ -603,9 +603,15 @@ class Engine:
                 if entry[2] in self._shared:
                     holders[entry[2]].append(chain)
         excluded: dict[tuple[Chain, str], set[object]] = defaultdict(set)
+        whole: dict[Chain, float] = {}  # each holding chain's weight, computed once
         for event, chains in holders.items():
             if len(chains) < 2:
                 continue
+            share: dict[Chain, float] = {}  # what the event adds to each chain's weight
+            for c in chains:
+                if c not in whole:
+                    whole[c] = states[c].weight(day)
+                share[c] = whole[c] - states[c].weight(day, {event})
             by_scenario: dict[str, list[Chain]] = defaultdict(list)
             for chain in chains:
                 for scenario_id in self._ratios.get(chain, {}):
@@ -613,11 +619,7 @@ class Engine:
             for scenario_id, moving in by_scenario.items():
                 if len(moving) < 2:
                     continue
-                marginal = {
-                    c: abs(self._ratios[c][scenario_id])
-                    * (states[c].weight(day) - states[c].weight(day, {event}))
-                    for c in moving
-                }
+                marginal = {c: abs(self._ratios[c][scenario_id]) * share[c] for c in moving}
                 best = max(moving, key=lambda c: (marginal[c], c))
                 for chain in moving:
                     if chain != best:

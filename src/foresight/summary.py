@@ -291,7 +291,7 @@ class PathPoint:
     probabilities: dict[str, float | None]  # outcomes once resolved (None: void)
     forecasts: dict[str, float]  # the engine's replayed forecast, for scoring
     states: dict[str, str]
-    intervals: dict[str, tuple[float, float] | None]  # 80% intervals of the shown values
+    intervals: dict[str, tuple[float, float] | None]  # 80% intervals (None when not asked)
 
     def probability(self, scenario_id: str) -> float | None:
         """The shown probability of one scenario."""
@@ -299,14 +299,17 @@ class PathPoint:
 
 
 def path(
-    engine: Engine, dates: Sequence[dt.date], resolutions: Sequence[Resolution] = ()
+    engine: Engine,
+    dates: Sequence[dt.date],
+    resolutions: Sequence[Resolution] = (),
+    intervals_too: bool = True,
 ) -> list[PathPoint]:
     """Each scenario's shown probability and state at each date (ascending): the forecast
     while open, the outcome from its resolution date on."""
     definitions = engine.definitions
     scenarios = list(definitions.scenarios.values())
     out = []
-    for assessment in engine.path(dates, spread=True):
+    for assessment in engine.path(dates, spread=intervals_too):
         day = assessment.as_of
         settled = current_resolutions(resolutions, day)
         forecasts = _forecasts(assessment)
@@ -317,7 +320,11 @@ def path(
             for s in scenarios
         }
         totals = {sid: r.log_ratio for sid, r in assessment.results.items()}
-        spans = intervals(standings, totals, assessment.variance or {}, definitions)
+        spans = (
+            intervals(standings, totals, assessment.variance, definitions)
+            if assessment.variance is not None
+            else dict.fromkeys(standings)
+        )
         out.append(PathPoint(day, shown, forecasts, states, spans))
     return out
 

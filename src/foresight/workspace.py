@@ -307,14 +307,16 @@ class Workspace:
         resolutions = self.store.resolutions(include_retracted=False)
         return explain(engine, scenario_id, day, self.config.yardstick, resolutions)
 
-    def history(self, dates: list[dt.date], audience: str | None = None) -> list[PathPoint]:
+    def history(
+        self, dates: list[dt.date], audience: str | None = None, intervals: bool = True
+    ) -> list[PathPoint]:
         """Every scenario's shown probability, state and interval at each date (ascending),
         computed only from what audience may see when it is given."""
         from foresight.summary import path
 
         engine = self.engine(audience=audience)
         resolutions = self.store.resolutions(include_retracted=False)
-        return path(engine, dates, resolutions)
+        return path(engine, dates, resolutions, intervals)
 
     def brief(self, month: dt.date, **options: Any) -> Written:
         """Write the month's brief; options as foresight.report.write_brief takes them."""

@@ -107,10 +107,16 @@ class Dashboard:
 def dashboard_context(workspace: Workspace, as_of: dt.date, user: User) -> Dashboard:
     """The dashboard as user may see it at as_of: the open questions of the question model
     (foresight.questions), most confident call first, never ranked against each other."""
-    status = workspace.status(as_of, limit=0, audience=user.clearance)
+    from foresight.summary import path as path_of
+    from foresight.summary import status as status_of
+
+    # one engine over what the user may see serves the calls and the charts
+    engine = workspace.engine(audience=user.clearance)
+    resolutions = workspace.store.resolutions(include_retracted=False)
+    status = status_of(engine, as_of, workspace.config.yardstick, resolutions, 0)
     ticks = [month_end(add_months(as_of.replace(day=1), -m)) for m in range(CHART_MONTHS, 0, -1)]
     days = [*ticks, as_of]
-    history = workspace.history(days, audience=user.clearance)
+    history = path_of(engine, days, resolutions, intervals_too=False)
     path = {p.as_of: p for p in history}
     questions: list[Question] = []
     for question in status.board.open_questions:
