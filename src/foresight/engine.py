@@ -630,9 +630,13 @@ class Engine:
         self, states: Mapping[Chain, _ChainState], day: int, totals: dict[str, float]
     ) -> None:
         """Take shared events' weaker appearances out of the totals (see _shared_exclusions)."""
+        changes: dict[tuple[Chain, frozenset[object]], float] = {}  # one pass per chain and set
         for (chain, scenario_id), events in self._shared_exclusions(states, day).items():
-            state = states[chain]
-            change = state.weight(day, events) - state.weight(day)
+            key = (chain, frozenset(events))
+            change = changes.get(key)
+            if change is None:
+                state = states[chain]
+                change = changes[key] = state.weight(day, events) - state.weight(day)
             totals[scenario_id] += self._ratios[chain][scenario_id] * change
 
     @property
