@@ -140,6 +140,32 @@ def test_removing_the_named_source_flips_the_call_when_it_says_so(data: st.DataO
             assert not flipped
 
 
+def test_an_event_seen_on_both_sides_counts_once_when_a_source_is_removed_too() -> None:
+    # e2 is reported absent (by r2) and observed (by r1); the observed side moves its
+    # scenario only through the settling weight. With r2 removed, e2 is no longer shared,
+    # and the checks must see the evidence the engine then gives.
+    pack = definitions(
+        [scenario("s0", 0.4375, "g"), scenario("s1", 0.46875, "g"), scenario("s2", 0.5)],
+        [
+            indicator("i0", {"s0": ("strong-for", "decisive-against", "happened")}, half_life=180),
+            indicator(
+                "i1", {s: ("decisive-against", None, "did-not-happen") for s in ("s0", "s1", "s2")}
+            ),
+        ],
+    )
+    log = [
+        observation("i0", 0, absent=True, source="r2", reliability="A", credibility=1),
+        observation("i0", 0, absent=True, source="r2", reliability="A", credibility=1, event="e2"),
+        observation("i0", 0, source="r1", reliability="E", credibility=5, event="e2"),
+    ]
+    result = appraised(pack, log)
+    without = appraised(pack, [o for o in log if o.source != "r2"])
+    assert _call(without, "g") == _call(result, "g") == "s1"
+    robust = result.confidence("g").robustness  # type: ignore[union-attr]
+    assert not robust.source_flips
+    assert "the reports of “r2” are removed" not in robust.flips
+
+
 def test_a_source_the_call_rests_on_is_named_and_its_removal_flips_it() -> None:
     pack = definitions(
         [scenario("war", 0.3)],

@@ -28,13 +28,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from foresight import scales
-from foresight.engine import (
-    ChainEvidence,
-    Report,
-    chain_weight,
-    event_weight,
-    posterior,
-)
+from foresight.chains import Report, chain_weight, event_weight
+from foresight.engine import ChainEvidence, posterior
 from foresight.loader import Definitions
 from foresight.questions import AWAITING, OPEN, Question, Standing, outcome_probabilities, percent
 from foresight.records import Resolution
@@ -231,15 +226,17 @@ class _Setting:
 
     def __post_init__(self) -> None:
         self.base = _weights(self.evidence, self.day, None)
-        holders: dict[object, int] = defaultdict(int)
+        holders: dict[object, set[tuple[str, bool]]] = defaultdict(set)
         for chain in self.evidence:
-            if not chain.key[2]:  # a settling copy holds its indicator's events again
-                for key in chain.keys:
-                    if isinstance(key, str):
-                        holders[key] += 1
-        # event keys under several chains: perturbations then redo the engine's rule that
-        # such an event moves each scenario once (Engine._shared_exclusions)
-        self.shared = {key for key, count in holders.items() if count > 1}
+            for key in chain.keys:
+                if isinstance(key, str):
+                    # a settling copy stands for its indicator's observed side, which may
+                    # move nothing else and so be missing from the evidence
+                    holders[key].add(chain.key[:2])
+        # event keys under several indicators or sides: perturbations then redo the
+        # engine's rule that such an event moves each scenario once
+        # (Engine._shared_exclusions)
+        self.shared = {key for key, sides in holders.items() if len(sides) > 1}
         self._full_base: dict[str, float] | None = None
         self._by_scenario: dict[str, list[int]] | None = None
         self._sharing: dict[object, list[int]] | None = None

@@ -23,16 +23,25 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import datetime as dt
-import heapq
+import hashlib
 import itertools
 import math
-import operator
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
+from foresight import chains as chains_module
 from foresight import scales, standing
+from foresight.chains import (
+    RETURNS,
+    ChainLog,
+    ChainState,
+    Report,
+    merge,
+    strongest,
+)
 from foresight.loader import Definitions
 from foresight.models import Indicator, Scenario
 from foresight.records import Observation
@@ -46,9 +55,6 @@ class Summary(Protocol):
     counts: Sequence[Sequence[object]]  # indicator, absent, day, reports by that day
 
 
-RETURNS = 0.5  # each further distinct event of an indicator counts half the one before it
-TOP_EVENTS = 64  # events beyond this rank weigh less than RETURNS**64 ~ 5e-20: dropped
-SPREAD_RANKS = 16  # beyond, an event's share of the variance is < RETURNS**32 ~ 2e-10
 EVIDENCE_RANKS = 10  # events beyond this rank weigh < RETURNS**10 ~ 0.1% of the strongest
 MAX_LOG_RATIO = 20.0  # total evidence on a scenario is capped at a likelihood ratio of e^20
 LN2 = math.log(2.0)
@@ -58,11 +64,6 @@ EPOCH = EPOCH_DATE.toordinal()
 # (indicator id, absent, settling). A settling chain holds the same reports as the observed
 # chain of its indicator but moves only the scenarios the indicator settles, without ageing.
 Chain = tuple[str, bool, bool]
-# One report inside the engine: (day, potential, event, id). The potential is
-# log(trust) + day * ln2 / half-life, the report's weight at day 0 in log space, so that
-# ranking events never depends on the date asked about. A report without an event key is
-# an event of its own: its event is its id.
-Entry = tuple[int, float, str | int, int]
 # The columns a store hands the engine, in this order (observed_on a date or YYYY-MM-DD).
 ROW_COLUMNS = (
     "id",
@@ -189,15 +190,6 @@ class Settling:
 
 
 @dataclass(frozen=True, slots=True)
-class Report:
-    """One report as the engine weighs it: its id, day (from EPOCH_DATE) and ln(trust)."""
-
-    id: int
-    day: int
-    log_trust: float
-
-
-@dataclass(frozen=True, slots=True)
 class ChainEvidence:
     """One chain's strongest events at a date, each with all its reports (strongest first)."""
 
@@ -206,112 +198,6 @@ class ChainEvidence:
     logs: dict[str, float]  # ln(likelihood ratio) per scenario it moves
     events: list[Sequence[Report]]
     keys: list[object]  # each event's key (an unkeyed report's id)
-
-
-def event_weight(
-    reports: Iterable[Report], day: int, rate: float
-) -> tuple[float, float, float] | None:
-    """An event's (potential, aged weight at day, ln trust): as trusted as its most trusted
-    report, as old as its earliest; None when no report is left."""
-    first: int | None = None
-    best = -math.inf
-    for report in reports:
-        first = report.day if first is None else min(first, report.day)
-        best = max(best, report.log_trust)
-    if first is None:
-        return None
-    return best + first * rate, math.exp(best - (day - first) * rate), best
-
-
-def chain_weight(events: Iterable[tuple[float, float, float]]) -> float:
-    """Sum of aged event weights, strongest potential first, times RETURNS**(rank - 1)."""
-    total = 0.0
-    factor = 1.0
-    for _, weight, _ in sorted(events, key=lambda e: -e[0]):
-        total += weight * factor
-        factor *= RETURNS
-    return total
-
-
-def _merge(entry: Entry, current: Entry | None, rate: float) -> Entry | None:
-    """The event's standing entry once entry (not earlier than current) joins it, or None
-    if nothing changes. The event is as old as its earliest report and as trusted as its
-    most trusted one (on a tie the earliest logged stands for it)."""
-    if current is None:
-        return entry
-    trust = entry[1] - entry[0] * rate
-    held = current[1] - current[0] * rate
-    if trust > held or (trust == held and entry[3] < current[3]):
-        return (current[0], trust + current[0] * rate, current[2], entry[3])
-    return None
-
-
-_potential = operator.itemgetter(1)
-
-
-@dataclass
-class _Chain:
-    """One (indicator, absent) chain's reports, split by whether they carry an event key."""
-
-    rate: float  # ln2 / half-life per day, 0 for lasting facts
-    copy: bool = False  # a settling chain: the same reports as the observed chain
-    unkeyed: list[Entry] = field(default_factory=list)  # sorted by date
-    keyed: list[Entry] = field(default_factory=list)  # sorted by date
-    unkeyed_days: list[int] = field(default_factory=list)
-    keyed_days: list[int] = field(default_factory=list)
-    # From an evidence summary, which holds only the reports that can still count: the
-    # days reports came in, and how many reports (all, kept or not) count by each.
-    count_days: list[int] | None = None
-    count_totals: list[int] = field(default_factory=list)
-
-    def reports_by(self, day: int) -> int:
-        """How many of the chain's reports are dated on or before day."""
-        if self.count_days is None:
-            return bisect.bisect_right(self.unkeyed_days, day) + bisect.bisect_right(
-                self.keyed_days, day
-            )
-        index = bisect.bisect_right(self.count_days, day)
-        return self.count_totals[index - 1] if index else 0
-
-
-@dataclass
-class _ChainState:
-    """A chain at one date: the reports standing for keyed events, and the top events."""
-
-    rate: float
-    best: dict[str, Entry] = field(default_factory=dict)  # keyed event -> standing report
-    top: list[Entry] = field(default_factory=list)  # strongest first, at most TOP_EVENTS
-
-    def weight(self, day: int, without: Collection[object] = ()) -> float:
-        """Sum over the top events of their aged weight times RETURNS**(rank - 1), with
-        the events keyed in without left out (the others move up a rank)."""
-        total = 0.0
-        factor = 1.0
-        shift = day * self.rate
-        for entry in self.top:
-            if without and entry[2] in without:
-                continue
-            total += math.exp(entry[1] - shift) * factor
-            factor *= RETURNS
-        return total
-
-    def trust_variance(self, day: int) -> float:
-        """The variance of the chain's weight from its events' uncertain trust: each event's
-        trust w is taken as uncertain with variance w(1 - w)/4 (none for a full 1.0)."""
-        total = 0.0
-        factor = 1.0
-        shift = day * self.rate
-        for entry in self.top[:SPREAD_RANKS]:
-            trust = min(1.0, math.exp(entry[1] - entry[0] * self.rate))
-            aged = math.exp(entry[1] - shift) * factor
-            total += aged * aged * (1.0 - trust) / (4.0 * trust)
-            factor *= RETURNS
-        return total
-
-
-def _top(candidates: Iterable[Entry], keyed: Iterable[Entry]) -> list[Entry]:
-    """The strongest TOP_EVENTS events, strongest first."""
-    return heapq.nlargest(TOP_EVENTS, itertools.chain(candidates, keyed), key=_potential)
 
 
 class Engine:
@@ -339,10 +225,10 @@ class Engine:
         self._chains_of: dict[tuple[str, bool], list[Chain]] = {}
         for indicator in definitions.indicators.values():
             self._define(indicator)
-        self._chains: dict[Chain, _Chain] = {}
+        self._chains: dict[Chain, ChainLog] = {}
         self._shared: set[object] = set()  # event keys logged under more than one chain
         self._horizon = -(10**9)  # the earliest day this engine answers (a summary's horizon)
-        self._cache: dict[int, tuple[dict[Chain, _ChainState], dict[str, float], int]] = {}
+        self._cache: dict[int, tuple[dict[Chain, ChainState], dict[str, float], int]] = {}
         kept = []
         for obs in observations:
             if known_on is not None:
@@ -392,7 +278,7 @@ class Engine:
         engine._load = load
         engine._grade = grade
         # indicator -> [observed chain, absent chain]: absent indexes it (0/1 or a bool)
-        targets: dict[object, list[list[tuple[_Chain, float]] | None] | None] = {}
+        targets: dict[object, list[list[tuple[ChainLog, float]] | None] | None] = {}
         for rid, indicator, absent, day, log_trust, event in rows:
             pair = targets.get(indicator, False)
             if pair is False:
@@ -440,7 +326,7 @@ class Engine:
             for key in keys:
                 chain = engine._chains.get(key)
                 if chain is None:  # counted reports with nothing kept: cannot happen
-                    chain = engine._chains[key] = _Chain(engine._rates[key], copy=key[2])
+                    chain = engine._chains[key] = ChainLog(engine._rates[key], copy=key[2])
                 chain.count_days, chain.count_totals = days, running
         engine._chains = dict(sorted(engine._chains.items()))
         engine._horizon = evidence.horizon.toordinal() - EPOCH
@@ -460,6 +346,36 @@ class Engine:
                 (self._rates[key] for key in keys), keep_all=settles
             )
         return out
+
+    def fingerprint(self) -> str:
+        """A digest of everything the definitions give the engine's evidence totals, their
+        variance and counts (chains, ratios, spreads, decay rates, scenarios) and of the
+        code that weighs them: equal fingerprints weigh any log alike."""
+        digest = hashlib.sha256()
+        for module in (__file__, chains_module.__file__):
+            digest.update(Path(module).read_bytes())
+        for part in (
+            sorted(self.definitions.scenarios),
+            sorted((k, sorted(v.items())) for k, v in self._ratios.items()),
+            sorted((k, sorted(v.items())) for k, v in self._spreads.items()),
+            sorted(self._rates.items()),
+            sorted((k, sorted(v)) for k, v in self._chains_of.items()),
+        ):
+            digest.update(repr(part).encode())
+        return digest.hexdigest()
+
+    def assessed(
+        self,
+        as_of: dt.date,
+        totals: dict[str, float],
+        counted: int,
+        variance: dict[str, float] | None = None,
+    ) -> Assessment:
+        """The assessment that evidence totals (as path gives them) make at as_of."""
+        assessment = self._assess(as_of, totals, counted)
+        return (
+            assessment if variance is None else dataclasses.replace(assessment, variance=variance)
+        )
 
     def _check(self, day: int) -> None:
         if day < self._horizon:
@@ -534,7 +450,7 @@ class Engine:
             self._rates[key] = chain_rate
             self._chains_of.setdefault((key[0], key[1]), []).append(key)
 
-    def _target(self, indicator: object, absent: object) -> list[tuple[_Chain, float]] | None:
+    def _target(self, indicator: object, absent: object) -> list[tuple[ChainLog, float]] | None:
         """The chains a report of (indicator, absent) joins, or None for an unknown indicator."""
         keys = self._chains_of.get((str(indicator), bool(absent)))
         if keys is None:
@@ -543,14 +459,14 @@ class Engine:
         for key in keys:
             chain = self._chains.get(key)
             if chain is None:
-                chain = self._chains[key] = _Chain(self._rates[key], copy=key[2])
+                chain = self._chains[key] = ChainLog(self._rates[key], copy=key[2])
             out.append((chain, chain.rate))
         return out
 
     def _ingest(self, rows: Iterable[Sequence[object]]) -> None:
         days: dict[object, int] = {}
         trusts: dict[tuple[object, object, object], float] = {}
-        targets: dict[tuple[object, object], list[tuple[_Chain, float]] | None] = {}
+        targets: dict[tuple[object, object], list[tuple[ChainLog, float]] | None] = {}
         for rid, indicator, observed_on, absent, strength, reliability, credibility, event in rows:
             target = targets.get((indicator, absent), False)
             if target is False:
@@ -592,26 +508,21 @@ class Engine:
         self._shared = {event for event, chains in holders.items() if len(chains) > 1}
 
     def _shared_exclusions(
-        self, states: Mapping[Chain, _ChainState], day: int
+        self, states: Mapping[Chain, ChainState], day: int
     ) -> dict[tuple[Chain, str], set[object]]:
         """Which shared events each (chain, scenario) must leave out: an event key logged
         under several indicators (or sides) moves each scenario once, through the chain
         where it adds most to that scenario (its marginal term; ties to the later chain)."""
         holders: dict[object, list[Chain]] = defaultdict(list)
         for chain, state in states.items():
-            for entry in state.top:
-                if entry[2] in self._shared:
-                    holders[entry[2]].append(chain)
+            for event in state.holding(self._shared):
+                holders[event].append(chain)
         excluded: dict[tuple[Chain, str], set[object]] = defaultdict(set)
-        whole: dict[Chain, float] = {}  # each holding chain's weight, computed once
         for event, chains in holders.items():
             if len(chains) < 2:
                 continue
-            share: dict[Chain, float] = {}  # what the event adds to each chain's weight
-            for c in chains:
-                if c not in whole:
-                    whole[c] = states[c].weight(day)
-                share[c] = whole[c] - states[c].weight(day, {event})
+            # what the event adds to each chain's weight
+            share = {c: states[c].share(day, event) for c in chains}
             by_scenario: dict[str, list[Chain]] = defaultdict(list)
             for chain in chains:
                 for scenario_id in self._ratios.get(chain, {}):
@@ -627,7 +538,7 @@ class Engine:
         return excluded
 
     def _dedupe(
-        self, states: Mapping[Chain, _ChainState], day: int, totals: dict[str, float]
+        self, states: Mapping[Chain, ChainState], day: int, totals: dict[str, float]
     ) -> None:
         """Take shared events' weaker appearances out of the totals (see _shared_exclusions)."""
         changes: dict[tuple[Chain, frozenset[object]], float] = {}  # one pass per chain and set
@@ -636,7 +547,11 @@ class Engine:
             change = changes.get(key)
             if change is None:
                 state = states[chain]
-                change = changes[key] = state.weight(day, events) - state.weight(day)
+                if len(events) == 1:
+                    change = -state.share(day, next(iter(events)))
+                else:
+                    change = state.weight(day, events) - state.weight(day)
+                changes[key] = change
             totals[scenario_id] += self._ratios[chain][scenario_id] * change
 
     @property
@@ -650,21 +565,21 @@ class Engine:
 
     # -- state at dates ----------------------------------------------------------------
 
-    def _states(self, day: int) -> dict[Chain, _ChainState]:
+    def _states(self, day: int) -> dict[Chain, ChainState]:
         """Each chain's standing reports and top events at one date."""
-        states: dict[Chain, _ChainState] = {}
+        states: dict[Chain, ChainState] = {}
         for key, chain in self._chains.items():
-            state = _ChainState(chain.rate)
+            state = ChainState(chain.rate)
             for entry in chain.keyed[: bisect.bisect_right(chain.keyed_days, day)]:
-                merged = _merge(entry, state.best.get(entry[2]), chain.rate)
+                merged = merge(entry, state.best.get(entry[2]), chain.rate)
                 if merged is not None:
                     state.best[entry[2]] = merged
             unkeyed = chain.unkeyed[: bisect.bisect_right(chain.unkeyed_days, day)]
-            state.top = _top(unkeyed, state.best.values())
+            state.top = strongest(unkeyed, state.best.values())
             states[key] = state
         return states
 
-    def _standing(self, day: int) -> tuple[dict[Chain, _ChainState], dict[str, float], int]:
+    def _standing(self, day: int) -> tuple[dict[Chain, ChainState], dict[str, float], int]:
         """States, evidence totals and the count at one date, computed once per date."""
         cached = self._cache.get(day)
         if cached is None:
@@ -674,7 +589,7 @@ class Engine:
             self._cache[day] = cached
         return cached
 
-    def _log_ratios(self, states: dict[Chain, _ChainState], day: int) -> dict[str, float]:
+    def _log_ratios(self, states: dict[Chain, ChainState], day: int) -> dict[str, float]:
         totals = dict.fromkeys(self.definitions.scenarios, 0.0)
         for chain, state in states.items():  # sorted chain order: sums are order-free
             logs = self._ratios.get(chain)
@@ -699,7 +614,7 @@ class Engine:
         return sum(c.reports_by(day) for c in self._chains.values() if not c.copy)
 
     def _variance_terms(
-        self, totals: dict[str, float], chain: Chain, state: _ChainState, day: int
+        self, totals: dict[str, float], chain: Chain, state: ChainState, day: int
     ) -> None:
         """Add one chain's contribution to the per-scenario log-odds variance in totals."""
         weight = state.weight(day)
@@ -731,69 +646,51 @@ class Engine:
         spread, each carries the variance of every scenario's evidence (see variance).
 
         Each chain's reports are sorted by date once. Walking the dates, a chain merges
-        only the reports new since the last date into its top events, so nothing is
-        recomputed from scratch per date."""
+        only the reports new since the last date into its top events, and its weight is
+        summed again only when they change (see foresight.chains)."""
         if list(dates) != sorted(dates):
             raise ValueError("dates must be in ascending order")
         days = [d.toordinal() - EPOCH for d in dates]
-        final: dict[Chain, _ChainState] = {}  # each chain at the last date, kept for reuse
-        # per date, the chains whose top events hold an event key shared with another chain
-        sharing: list[dict[Chain, _ChainState]] = [{} for _ in days] if self._shared else []
         if days:
             self._check(days[0])
-        totals = [dict.fromkeys(self.definitions.scenarios, 0.0) for _ in days]
-        variances = [dict.fromkeys(self.definitions.scenarios, 0.0) for _ in days] if spread else []
-        counted = [0] * len(days)
-        for key, chain in self._chains.items():  # sorted chains: sums are order-free
-            logs = self._ratios.get(key)
-            state = final[key] = _ChainState(chain.rate)
-            seen_unkeyed = seen_keyed = 0
-            weight = 0.0
-            for index, day in enumerate(days):
+        chains = list(self._chains.items())  # sorted chains: sums are order-free
+        states = {key: ChainState(chain.rate) for key, chain in chains}
+        seen = {key: (0, 0) for key, _ in chains}  # (unkeyed, keyed) reports merged so far
+        out = []
+        for as_of, day in zip(dates, days, strict=True):
+            totals = dict.fromkeys(self.definitions.scenarios, 0.0)
+            variance = dict.fromkeys(self.definitions.scenarios, 0.0) if spread else None
+            counted = 0
+            for key, chain in chains:
+                state = states[key]
+                seen_unkeyed, seen_keyed = seen[key]
                 upto_unkeyed = bisect.bisect_right(chain.unkeyed_days, day, seen_unkeyed)
                 upto_keyed = bisect.bisect_right(chain.keyed_days, day, seen_keyed)
-                changed = upto_unkeyed > seen_unkeyed or upto_keyed > seen_keyed
-                if changed:
-                    updated: dict[str, Entry] = {}
-                    for entry in chain.keyed[seen_keyed:upto_keyed]:
-                        merged = _merge(entry, state.best.get(entry[2]), chain.rate)
-                        if merged is not None:
-                            state.best[entry[2]] = updated[entry[2]] = merged
-                    kept = [e for e in state.top if e[2] not in updated]
-                    state.top = _top(
-                        [*kept, *chain.unkeyed[seen_unkeyed:upto_unkeyed]], updated.values()
-                    )
-                    seen_unkeyed, seen_keyed = upto_unkeyed, upto_keyed
+                if upto_unkeyed > seen_unkeyed or upto_keyed > seen_keyed:
+                    state.advance(chain, (seen_unkeyed, upto_unkeyed), (seen_keyed, upto_keyed))
+                    seen[key] = (upto_unkeyed, upto_keyed)
                 if not chain.copy:
-                    counted[index] += (
-                        seen_unkeyed + seen_keyed
+                    counted += (
+                        upto_unkeyed + upto_keyed
                         if chain.count_days is None
                         else chain.reports_by(day)
                     )
+                logs = self._ratios.get(key)
                 if not logs or not state.top:
                     continue
-                if sharing and any(e[2] in self._shared for e in state.top):
-                    sharing[index][key] = _ChainState(state.rate, top=state.top)
-                if chain.rate or changed or not weight:
-                    weight = state.weight(day)
+                weight = state.weight(day)
                 for scenario_id, log_ratio in logs.items():
-                    totals[index][scenario_id] += log_ratio * weight
-                if spread:
-                    self._variance_terms(variances[index], key, state, day)
-        for index, states in enumerate(sharing):
-            if states:
-                self._dedupe(states, days[index], totals[index])
+                    totals[scenario_id] += log_ratio * weight
+                if variance is not None:
+                    self._variance_terms(variance, key, state, day)
+            if self._shared:
+                self._dedupe(states, day, totals)
+            assessment = self._assess(as_of, totals, counted)
+            if variance is not None:
+                assessment = dataclasses.replace(assessment, variance=variance)
+            out.append(assessment)
         if days:
-            self._cache.setdefault(days[-1], (final, totals[-1], counted[-1]))
-        out = [
-            self._assess(as_of, total, count)
-            for as_of, total, count in zip(dates, totals, counted, strict=True)
-        ]
-        if spread:
-            out = [
-                dataclasses.replace(assessment, variance=variance)
-                for assessment, variance in zip(out, variances, strict=True)
-            ]
+            self._cache.setdefault(days[-1], (states, totals, out[-1].counted))
         return out
 
     # -- the evidence behind a date ----------------------------------------------------
@@ -896,7 +793,7 @@ class Engine:
     def _signposts(
         self,
         scenario: Scenario,
-        states: dict[Chain, _ChainState],
+        states: dict[Chain, ChainState],
         totals: dict[str, float],
         as_of: dt.date,
     ) -> list[Signpost]:
@@ -919,7 +816,7 @@ class Engine:
         out.sort(key=lambda s: (-abs(math.log(s.ratio)), s.indicator.id, s.absent))
         return out
 
-    def _seen(self, states: dict[Chain, _ChainState], indicator_id: str, absent: bool) -> bool:
+    def _seen(self, states: dict[Chain, ChainState], indicator_id: str, absent: bool) -> bool:
         """Whether a report of (indicator, absent) counts at the states' date."""
         state = states.get((indicator_id, absent, False))
         return state is not None and bool(state.top)
@@ -933,7 +830,7 @@ class Engine:
 
     def _with_fresh_event(
         self,
-        states: dict[Chain, _ChainState],
+        states: dict[Chain, ChainState],
         totals: dict[str, float],
         indicator_id: str,
         absent: bool,
@@ -953,7 +850,7 @@ class Engine:
         self,
         as_of: dt.date,
         scenario_id: str | None = None,
-        states: dict[Chain, _ChainState] | None = None,
+        states: dict[Chain, ChainState] | None = None,
     ) -> list[Overdue]:
         """Indicators past their expected_by date with no report of them being observed."""
         day = as_of.toordinal() - EPOCH

@@ -2,7 +2,7 @@
 
 Pure: no files, no SQL. The engine ranks the events of one (indicator, side) by a
 potential, log(trust) + day x rate, that does not depend on the date asked about, and
-only the strongest ``engine.TOP_EVENTS`` of them weigh anything. So, from a horizon
+only the strongest ``chains.TOP_EVENTS`` of them weigh anything. So, from a horizon
 day on, most events can never count again; the summary keeps the others.
 
 Invariants (checked by a property test against full scans):
@@ -30,7 +30,7 @@ from collections.abc import Iterable, Sequence
 # that settles a scenario lists every report meeting the criterion), otherwise the decay
 # rates its chains rank by, comma-separated, each a float's repr (exact round trip).
 KEEP_ALL = "all"
-TOP_EVENTS = 64  # must equal engine.TOP_EVENTS (a test checks)
+TOP_EVENTS = 64  # must equal chains.TOP_EVENTS (a test checks)
 # Floating-point room: an event is dropped only when its rivals beat it by more than this
 # in log space, far below any difference that matters and far above rounding.
 SLACK = 1e-9

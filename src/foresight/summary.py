@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from foresight.confidence import Appraisal, Confidence, appraise, intervals
 from foresight.engine import EPOCH, Assessment, Contribution, Engine, Explanation
+from foresight.loader import Definitions
 from foresight.questions import (
     AWAITING,
     RESOLVED,
@@ -306,10 +307,18 @@ def path(
 ) -> list[PathPoint]:
     """Each scenario's shown probability and state at each date (ascending): the forecast
     while open, the outcome from its resolution date on."""
-    definitions = engine.definitions
+    return points(engine.definitions, engine.path(dates, spread=intervals_too), resolutions)
+
+
+def points(
+    definitions: Definitions,
+    assessments: Sequence[Assessment],
+    resolutions: Sequence[Resolution] = (),
+) -> list[PathPoint]:
+    """The path points of assessments (with intervals where they carry a variance)."""
     scenarios = list(definitions.scenarios.values())
     out = []
-    for assessment in engine.path(dates, spread=intervals_too):
+    for assessment in assessments:
         day = assessment.as_of
         settled = current_resolutions(resolutions, day)
         forecasts = _forecasts(assessment)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -19,7 +20,7 @@ from foresight.errors import (
 )
 
 if TYPE_CHECKING:
-    from foresight.engine import Engine
+    from foresight.engine import Assessment, Engine
     from foresight.loader import Definitions
     from foresight.models import WorkspaceConfig
     from foresight.report.render import Written
@@ -312,11 +313,41 @@ class Workspace:
     ) -> list[PathPoint]:
         """Every scenario's shown probability, state and interval at each date (ascending),
         computed only from what audience may see when it is given."""
-        from foresight.summary import path
+        from foresight.summary import points
 
-        engine = self.engine(audience=audience)
+        assessments = self.assessments(dates, audience)
+        if not intervals:
+            assessments = [dataclasses.replace(a, variance=None) for a in assessments]
         resolutions = self.store.resolutions(include_retracted=False)
-        return path(engine, dates, resolutions, intervals)
+        return points(self.definitions, assessments, resolutions)
+
+    def assessments(self, dates: list[dt.date], audience: str | None = None) -> list[Assessment]:
+        """The engine's assessment (with its variance) at each date (ascending), from what
+        audience may see. Dates weighed before, with the same definitions and no write to
+        the log since that could change them, are read from the store's path checkpoints;
+        the others are weighed, and kept for next time."""
+        from foresight.engine import Engine
+        from foresight.store import checkpoints
+
+        probe = Engine(self.definitions)
+        key, level = probe.fingerprint(), audience or ""
+        seen = checkpoints.version(self.store)  # before the log is read
+        kept = checkpoints.read(self.store, key, level, dates)
+        missing = [d for d in dates if d not in kept]
+        if missing:
+            engine = self.engine(audience=audience, since=missing[0])
+            fresh = [
+                checkpoints.Point(
+                    a.as_of,
+                    {sid: r.log_ratio for sid, r in a.results.items()},  # capped, as shown
+                    a.variance or {},
+                    a.counted,
+                )
+                for a in engine.path(missing, spread=True)
+            ]
+            checkpoints.keep(self.store, key, level, seen, fresh)
+            kept.update((p.as_of, p) for p in fresh)
+        return [probe.assessed(d, kept[d].totals, kept[d].counted, kept[d].variance) for d in dates]
 
     def brief(self, month: dt.date, **options: Any) -> Written:
         """Write the month's brief; options as foresight.report.write_brief takes them."""

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from foresight import scales
-from foresight.engine import Contribution, Engine
+from foresight.engine import Assessment, Contribution, Engine
 from foresight.errors import ReportError
 from foresight.loader import Definitions
 from foresight.records import Observation, Resolution
@@ -81,8 +81,7 @@ from foresight.report.trend import (
     year_ticks,
 )
 from foresight.store import LogSummary, summarise
-from foresight.summary import month_end, status
-from foresight.summary import path as history
+from foresight.summary import month_end, points, status
 
 __all__ = [
     "DASHES",
@@ -292,7 +291,7 @@ def compose_brief(
     points = key_points(monthly)
     # One replay over the year's month ends and the key dates; the window is cut from it.
     dates = sorted({*year_ticks(first), *(c.observation.observed_on for _, c in points)})
-    path = dict(zip(dates, engine.path(dates), strict=True))
+    path = dict(zip(dates, engine.path(dates, spread=True), strict=True))
     ticks = window(
         first,
         definitions,
@@ -321,7 +320,7 @@ def compose_brief(
         for m in q.members
         if m.resolution is not None
     }
-    bands = _bands(engine, ticks, resolutions)
+    bands = _bands(definitions, [path[day] for day in ticks], resolutions)
     the_chart = chart(
         ticks, path, points, by_id, definitions, first, end, resolved, citations, bands
     )
@@ -388,11 +387,11 @@ def compose_brief(
 
 
 def _bands(
-    engine: Engine, ticks: list[dt.date], resolutions: Sequence[Resolution]
+    definitions: Definitions, ticks: list[Assessment], resolutions: Sequence[Resolution]
 ) -> dict[str, list[tuple[dt.date, float, float]]]:
     """Each scenario's 80% interval at the month ends where one exists (at least two)."""
     found: dict[str, list[tuple[dt.date, float, float]]] = {}
-    for point in history(engine, ticks, resolutions):
+    for point in points(definitions, ticks, resolutions):
         for sid, interval in point.intervals.items():
             if interval is not None:
                 found.setdefault(sid, []).append((point.as_of, *interval))

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from foresight import bounds, scales
 from foresight.errors import InputError, StoreError, UnknownIdError
 from foresight.records import OUTCOMES, Observation, Resolution, date_precision, date_text
+from foresight.store import checkpoints
 
 if TYPE_CHECKING:
     from foresight.store.summary import Evidence
@@ -421,6 +422,10 @@ class Store(ABC):
                     self._refresh_evidence({row.indicator for row in rows})
                 elif result.added:
                     self._refresh_evidence((), added=result.ids)
+                if result.added or result.retracted:
+                    # retractions carried over may touch any date: forget every point
+                    since = None if result.retracted else min(row.observed_on for row in rows)
+                    checkpoints.forget(self, since)
                 return result
 
     def retract(self, observation_id: int, reason: str, analyst: str) -> None:
@@ -433,6 +438,7 @@ class Store(ABC):
             if not self._insert_retractions([(observation_id, utc_now(), analyst, reason)]):
                 raise InputError(f"observation {observation_id} has already been retracted")
             self._refresh_evidence({found.indicator})
+            checkpoints.forget(self, found.observed_on)
 
     def amend(self, observation_id: int, new_row: NewObservation, reason: str, analyst: str) -> int:
         """Replace an observation by a corrected one in one transaction; return the new id."""
@@ -463,6 +469,7 @@ class Store(ABC):
                 raise InputError(f"an identical observation is already in the log (id {same})")
             self._insert_retractions([(observation_id, now, analyst, reason)])
             self._refresh_evidence({old.indicator, row.indicator})
+            checkpoints.forget(self, min(old.observed_on, row.observed_on))
         return next(iter(inserted.values()))
 
     def evidence(self, wanted: Mapping[tuple[str, bool], str], since: dt.date) -> Evidence | None:

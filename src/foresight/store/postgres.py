@@ -27,6 +27,7 @@ from foresight.store import (
     Store,
     _summary,
     check_version,
+    checkpoints,
     chunks,
     summary,
     trust_sql,
@@ -179,10 +180,21 @@ def m004_evidence_summary(conn: psycopg.Connection[Any]) -> None:
     summary.create_postgres(conn)
 
 
+def m005_path_checkpoints(conn: psycopg.Connection[Any]) -> None:
+    """Create the path checkpoints (store/checkpoints.py), filled as paths are asked for."""
+    checkpoints.create(conn)
+
+
 class PostgresStore(Store):
     """The log in a PostgreSQL database."""
 
-    MIGRATIONS = (m001_initial, m002_resolutions, m003_observed_precision, m004_evidence_summary)
+    MIGRATIONS = (
+        m001_initial,
+        m002_resolutions,
+        m003_observed_precision,
+        m004_evidence_summary,
+        m005_path_checkpoints,
+    )
     _marker = "%s"
 
     def __init__(self, url: str, *, timeout: float = 10.0) -> None:

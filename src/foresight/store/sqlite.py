@@ -23,6 +23,7 @@ from foresight.store import (
     Store,
     _summary,
     check_version,
+    checkpoints,
     chunks,
     fingerprint,
     summary,
@@ -134,10 +135,21 @@ def m004_evidence_summary(conn: sqlite3.Connection) -> None:
     summary.create_sqlite(conn)
 
 
+def m005_path_checkpoints(conn: sqlite3.Connection) -> None:
+    """Create the path checkpoints (store/checkpoints.py), filled as paths are asked for."""
+    checkpoints.create(conn)
+
+
 class SQLiteStore(Store):
     """The log in a SQLite file."""
 
-    MIGRATIONS = (m001_initial, m002_resolutions, m003_observed_precision, m004_evidence_summary)
+    MIGRATIONS = (
+        m001_initial,
+        m002_resolutions,
+        m003_observed_precision,
+        m004_evidence_summary,
+        m005_path_checkpoints,
+    )
 
     def __init__(self, path: str | Path, *, timeout: float = 10.0) -> None:
         self.path = Path(path).expanduser()
