@@ -236,3 +236,21 @@ def test_many_small_events_cannot_outweigh_one_decisive_event() -> None:
     clashes = [observation("clash", day) for day in range(50)]
     deal = [observation("peace-deal", 60)]
     assert probabilities(pack, clashes + deal)["war"] < war.prior
+
+
+def test_equally_strong_events_rank_alike_however_they_were_gathered() -> None:
+    # A2 on 1 January and A4 one half-life later (trust 0.8 and 0.4, half-life 60 days)
+    # are exactly as strong: which ranks first must not depend on whether the engine met
+    # them date by date or all at once.
+    pack = definitions(
+        [scenario("war", 0.3)], [indicator("sig", {"war": ("weak-for", "weak-against")}, 60)]
+    )
+    log = [
+        observation("sig", dt.date(2026, 1, 1), reliability="A", credibility=2, event="k"),
+        observation("sig", dt.date(2026, 3, 2), reliability="A", credibility=4),
+    ]
+    end = dt.date(2026, 3, 31)
+    stepwise = Engine(pack, log).path([dt.date(2026, 1, 31), end], spread=True)[-1]
+    at_once = Engine(pack, log).path([end], spread=True)[0]
+    assert stepwise.variance == at_once.variance
+    assert Engine(pack, log).variance(end) == at_once.variance

@@ -17,7 +17,6 @@ import bisect
 import heapq
 import itertools
 import math
-import operator
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
@@ -45,12 +44,15 @@ def merge(entry: Entry, current: Entry | None, rate: float) -> Entry | None:
     return None
 
 
-_potential = operator.itemgetter(1)
+def _rank(entry: Entry) -> tuple[float, int]:
+    """Stronger first; of two equally strong events, the one whose report was logged first
+    (so that the top never depends on the order the events were gathered in)."""
+    return entry[1], -entry[3]
 
 
 def strongest(candidates: Iterable[Entry], keyed: Iterable[Entry]) -> list[Entry]:
     """The strongest TOP_EVENTS events, strongest first."""
-    return heapq.nlargest(TOP_EVENTS, itertools.chain(candidates, keyed), key=_potential)
+    return heapq.nlargest(TOP_EVENTS, itertools.chain(candidates, keyed), key=_rank)
 
 
 @dataclass
