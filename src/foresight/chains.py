@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import bisect
 import heapq
-import itertools
 import math
+import operator
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 RETURNS = 0.5  # each further distinct event of an indicator counts half the one before it
 TOP_EVENTS = 64  # events beyond this rank weigh less than RETURNS**64 ~ 5e-20: dropped
+_FACTORS = [RETURNS**k for k in range(TOP_EVENTS)]  # RETURNS**(rank - 1), exact
 SPREAD_RANKS = 16  # beyond, an event's share of the variance is < RETURNS**32 ~ 2e-10
 
 # One report inside the engine: (day, potential, event, id). The potential is
@@ -44,15 +45,21 @@ def merge(entry: Entry, current: Entry | None, rate: float) -> Entry | None:
     return None
 
 
-def _rank(entry: Entry) -> tuple[float, int]:
-    """Stronger first; of two equally strong events, the one whose report was logged first
-    (so that the top never depends on the order the events were gathered in)."""
-    return entry[1], -entry[3]
+_potential = operator.itemgetter(1)
+# Of two equally strong events, the one whose standing report was logged later ranks
+# first, so that the top never depends on the order the events were gathered in.
+_rank = operator.itemgetter(1, 3)
 
 
 def strongest(candidates: Iterable[Entry], keyed: Iterable[Entry]) -> list[Entry]:
-    """The strongest TOP_EVENTS events, strongest first."""
-    return heapq.nlargest(TOP_EVENTS, itertools.chain(candidates, keyed), key=_rank)
+    """The strongest TOP_EVENTS events, strongest first (see _rank)."""
+    pool = [*candidates, *keyed]
+    found = heapq.nlargest(TOP_EVENTS + 1, pool, key=_potential)
+    if len({entry[1] for entry in found}) < len(found):  # some are equally strong
+        if len(found) > TOP_EVENTS and found[TOP_EVENTS - 1][1] == found[TOP_EVENTS][1]:
+            return heapq.nlargest(TOP_EVENTS, pool, key=_rank)  # a tie across the cut
+        found.sort(key=_rank, reverse=True)
+    return found[:TOP_EVENTS]
 
 
 @dataclass
@@ -86,7 +93,7 @@ class ChainState:
     The top list is replaced, never changed in place, so the sums kept for it stay true
     until the next replacement."""
 
-    __slots__ = ("_holding", "_shares", "_sums", "_terms", "_top", "best", "rate")
+    __slots__ = ("_head", "_holding", "_shares", "_spread", "_terms", "_top", "best", "rate")
 
     def __init__(self, rate: float, top: list[Entry] | None = None) -> None:
         self.rate = rate
@@ -101,7 +108,9 @@ class ChainState:
     @top.setter
     def top(self, entries: list[Entry]) -> None:
         self._top = entries
-        self._sums: tuple[float, float, float] | None = None
+        self._head = entries[0][1] if entries else 0.0  # the strongest potential
+        self._terms: list[float] | None = None
+        self._spread: float | None = None
         self._shares: dict[object, float] | None = None
         self._holding: list[object] | None = None
 
@@ -122,60 +131,56 @@ class ChainState:
         kept = [e for e in self._top if e[2] not in updated] if updated else self._top
         self.top = strongest([*kept, *log.unkeyed[unkeyed[0] : unkeyed[1]]], updated.values())
 
-    def _sum(self) -> tuple[float, float, float]:
-        """(the strongest potential, the ranked sum of the events' weights relative to it,
-        the same for the trust variance); each event's ranked term is kept in _terms."""
-        if self._sums is None:
-            head = self._top[0][1] if self._top else 0.0
-            terms = []
-            total = spread = 0.0
-            factor = 1.0
-            for rank, entry in enumerate(self._top):
-                term = math.exp(entry[1] - head) * factor
-                terms.append(term)
-                total += term
-                if rank < SPREAD_RANKS:
-                    trust = min(1.0, math.exp(entry[1] - entry[0] * self.rate))
-                    spread += term * term * (1.0 - trust) / (4.0 * trust)
-                factor *= RETURNS
-            self._terms = terms
-            self._sums = (head, total, spread)
-        return self._sums
+    def terms(self) -> list[float]:
+        """Each top event's weight times RETURNS**(rank - 1), relative to the strongest
+        event's (so the weight at day is exp(strongest potential - day x rate) x their
+        sum): computed once for each top."""
+        if self._terms is None:
+            head, exp = self._head, math.exp
+            self._terms = [exp(e[1] - head) * f for e, f in zip(self._top, _FACTORS, strict=False)]
+        return self._terms
 
     def weight(self, day: int, without: Collection[object] = ()) -> float:
         """Sum over the top events of their aged weight times RETURNS**(rank - 1), with
         the events keyed in without left out (the others move up a rank)."""
         if not self._top:
             return 0.0
-        head, total, _ = self._sum()
+        terms = self.terms()
         if without:
-            total = 0.0
+            kept = []
             lift = 1.0  # RETURNS**-(events left out above): exact, a power of two
-            for entry, term in zip(self._top, self._terms, strict=True):
+            for entry, term in zip(self._top, terms, strict=True):
                 if entry[2] in without:
                     lift /= RETURNS
                 else:
-                    total += term * lift
-        return math.exp(head - day * self.rate) * total
+                    kept.append(term * lift)
+            terms = kept
+        return math.exp(self._head - day * self.rate) * math.fsum(terms)
 
     def share(self, day: int, event: object) -> float:
         """What one event of the top adds to the chain's weight at day: its own term, less
         what the events below it would gain by moving up a rank. 0 for other events."""
         if self._shares is None:
-            self._sum()
             self._shares = {}
             below = 0.0
-            for entry, term in zip(reversed(self._top), reversed(self._terms), strict=True):
+            for entry, term in zip(reversed(self._top), reversed(self.terms()), strict=True):
                 self._shares[entry[2]] = term - below  # those below would count twice
                 below += term
         fraction = self._shares.get(event, 0.0)
-        return math.exp(self._top[0][1] - day * self.rate) * fraction if fraction else 0.0
+        return math.exp(self._head - day * self.rate) * fraction if fraction else 0.0
 
     def trust_variance(self, day: int) -> float:
         """The variance of the chain's weight from its events' uncertain trust: each event's
         trust w is taken as uncertain with variance w(1 - w)/4 (none for a full 1.0)."""
-        head, _, spread = self._sum()
-        return math.exp(2.0 * (head - day * self.rate)) * spread if self._top else 0.0
+        if not self._top:
+            return 0.0
+        if self._spread is None:
+            parts = []
+            for entry, term in zip(self._top[:SPREAD_RANKS], self.terms(), strict=False):
+                trust = min(1.0, math.exp(entry[1] - entry[0] * self.rate))
+                parts.append(term * term * (1.0 - trust) / (4.0 * trust))
+            self._spread = math.fsum(parts)
+        return math.exp(2.0 * (self._head - day * self.rate)) * self._spread
 
 
 @dataclass(frozen=True, slots=True)
