@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from foresight import scales
+from foresight.definitions import Definitions
 from foresight.engine import (
     ChainEvidence,
     Report,
@@ -35,7 +36,6 @@ from foresight.engine import (
     event_weight,
     posterior,
 )
-from foresight.loader import Definitions
 from foresight.questions import AWAITING, OPEN, Question, Standing, outcome_probabilities, percent
 from foresight.records import Resolution
 

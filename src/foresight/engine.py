@@ -30,12 +30,14 @@ import operator
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from foresight import scales, standing
-from foresight.loader import Definitions
-from foresight.models import Indicator, Scenario
+from foresight.definitions import Definitions
 from foresight.records import Observation
+
+if TYPE_CHECKING:
+    from foresight.models import Indicator, Scenario
 
 
 class Summary(Protocol):
