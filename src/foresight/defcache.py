@@ -15,8 +15,9 @@ Invariants:
   may keep a time while changing the bytes, and hashing 220 small files takes a few
   milliseconds.
 - The cache is data: JSON, decoded into a fixed set of plain classes by name, never
-  pickle, so a tampered file cannot run code. A missing, unreadable, corrupt or foreign
-  cache is ignored and rewritten; it is never an error.
+  pickle, so a tampered file cannot run code. Its first line holds the format, the key
+  and a SHA-256 of the rest, so a damaged file is noticed. A missing, unreadable,
+  damaged, foreign or malformed cache is ignored and rewritten; it is never an error.
 - A plain copy answers every attribute, property and `model_dump(mode="json")` the
   pydantic model it was written from does (the behaviour lives in the shared mixins of
   `foresight.definitions`), so no reader can tell them apart.
@@ -211,17 +212,23 @@ class Cached:
 
     def config(self) -> WorkspaceConfig:
         """The validated settings of foresight.yaml."""
-        return decode(self.data["config"])
+        return _checked(decode(self.data["config"]), Config)
 
     def definitions(self) -> Definitions:
         """The validated scenarios, indicators and source register."""
         found = self.data["definitions"]
-        return Definitions(
-            decode(found["scenarios"]),
-            decode(found["indicators"]),
-            {(kind, iid): label for kind, iid, label in found["origins"]},
-            decode(found["sources"]),
-        )
+        scenarios = decode(found["scenarios"])
+        indicators = decode(found["indicators"])
+        sources = decode(found["sources"])
+        for scenario in scenarios.values():
+            _checked(scenario, Scenario)
+        for indicator in indicators.values():
+            for weight in _checked(indicator, Indicator).weights.values():
+                _checked(weight, Weight)
+        for document in sources.values():
+            _checked(document, SourceDocument)
+        origins = {(kind, iid): label for kind, iid, label in found["origins"]}
+        return Definitions(scenarios, indicators, origins, sources)
 
     def config_problems(self) -> list[Problem]:
         """The warnings of foresight.yaml, as validation gave them."""
@@ -232,17 +239,28 @@ class Cached:
         return [Problem(*p) for p in self.data["problems"]]
 
 
+def _checked(value: Any, cls: type[Plain]) -> Any:
+    """The value, if it is of the class the cache must hold there."""
+    if type(value) is not cls:
+        raise TypeError(f"the cache holds {type(value).__name__} where {cls.__name__} belongs")
+    return value
+
+
 def read(root: Path, key: str | None) -> Cached | None:
-    """The cache, if it was written for key (the files as they are now); else None."""
+    """The cache, if it was written for key (the files as they are now) and is whole."""
     if key is None:
         return None
     try:
-        found = json.loads((root / CACHE_FILE).read_bytes())
+        header, _, body = (root / CACHE_FILE).read_bytes().partition(b"\n")
+        found = json.loads(header)
         if found.get("format") != FORMAT or found.get("key") != key:
             return None
-        if not all(part in found for part in PARTS):
+        if found.get("digest") != hashlib.sha256(body).hexdigest():
+            return None  # damaged since it was written
+        data = json.loads(body)
+        if not all(part in data for part in PARTS):
             return None
-        return Cached(dict(found["index"]), found)
+        return Cached(dict(data["index"]), data)
     except (OSError, ValueError, TypeError, AttributeError, KeyError):
         return None
 
@@ -260,9 +278,7 @@ def write(
     if any(not p.warning for p in [*config_problems, *problems]):
         return
     try:
-        document = {
-            "format": FORMAT,
-            "key": key,
+        data = {
             "index": {
                 "indicators": sorted(definitions.indicators),
                 "no_absence": sorted(
@@ -277,17 +293,19 @@ def write(
             "definitions": {
                 "scenarios": encode(definitions.scenarios),
                 "indicators": encode(definitions.indicators),
-                "origins": [[*key, label] for key, label in definitions.origins.items()],
+                "origins": [[*where, label] for where, label in definitions.origins.items()],
                 "sources": encode(definitions.sources),
             },
             "config_problems": [_problem(p) for p in config_problems],
             "problems": [_problem(p) for p in problems],
         }
-        text = json.dumps(document, ensure_ascii=False, allow_nan=False)
+        body = json.dumps(data, ensure_ascii=False, allow_nan=False).encode()
+        digest = hashlib.sha256(body).hexdigest()
+        header = json.dumps({"format": FORMAT, "key": key, "digest": digest}).encode()
         path = root / CACHE_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f"{path.name}.{os.getpid()}")
-        temporary.write_text(text, encoding="utf-8")
+        temporary.write_bytes(header + b"\n" + body)
         os.replace(temporary, path)
         (root / OLD_INDEX_FILE).unlink(missing_ok=True)
     except (OSError, ValueError, TypeError):
