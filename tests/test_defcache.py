@@ -29,18 +29,18 @@ def invoke(root: Path, *args: str) -> Result:
 
 
 def cached(root: Path) -> dict:
-    """The cache file as written: its header line and the body after it, as one dict."""
-    header, body = (root / CACHE_FILE).read_bytes().split(b"\n", 1)
-    return {**json.loads(header), **json.loads(body)}
+    """The cache file as written: its header, index and body lines as one dict."""
+    header, index, body = (root / CACHE_FILE).read_bytes().split(b"\n")
+    return {**json.loads(header), "index": json.loads(index), **json.loads(body)}
 
 
 def rewrite(root: Path, found: dict, digest: bool = True) -> None:
     """Write a cache file with found's contents, its digest made to match unless told."""
     head = {name: found.pop(name) for name in ("format", "key", "digest")}
-    body = json.dumps(found).encode()
+    rest = json.dumps(found.pop("index")).encode() + b"\n" + json.dumps(found).encode()
     if digest:
-        head["digest"] = hashlib.sha256(body).hexdigest()
-    (root / CACHE_FILE).write_bytes(json.dumps(head).encode() + b"\n" + body)
+        head["digest"] = hashlib.sha256(rest).hexdigest()
+    (root / CACHE_FILE).write_bytes(json.dumps(head).encode() + b"\n" + rest)
 
 
 def test_a_command_that_loads_the_definitions_writes_the_cache(log_ws: Path) -> None:
@@ -214,6 +214,10 @@ def _garble(root: Path, how: str) -> None:
         elif how == "damaged":
             # A changed byte in the body, the digest left as written: noticed, not used.
             found["definitions"]["scenarios"]["example-scenario"]["prior"] = 0.9
+        elif how == "damaged-index":
+            found["index"]["indicators"].append("made-up")
+            rewrite(root, found, digest=False)
+            return
         elif how == "foreign-class":
             # A name outside the plain classes: never looked up anywhere else.
             found["config"]["$model"] = "os.system"
@@ -236,6 +240,7 @@ def _garble(root: Path, how: str) -> None:
         "unreadable-shape",
         "format",
         "damaged",
+        "damaged-index",
         "foreign-class",
         "not-a-model",
         "bad-date",
@@ -332,3 +337,32 @@ def test_cached_copies_are_frozen_and_compare_by_value(log_ws: Path) -> None:
         scenario.prior = 0.5  # type: ignore[misc]
     source = scenario.sources[0]
     assert hash(source) == hash(second.scenarios["example-scenario"].sources[0])
+
+
+def test_the_files_listed_are_those_the_loader_globbed(tmp_path: Path) -> None:
+    from foresight.definitions import files_in
+
+    folder = tmp_path / "indicators"
+    (folder / "nested" / "deeper").mkdir(parents=True)
+    (folder / ".hidden").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    for name in ("b.yaml", "a-b.yaml", ".dot.yaml", "notes.txt", "nested/x.yaml"):
+        (folder / name).write_text("x", encoding="utf-8")
+    (folder / "nested" / "deeper" / "y.yml").write_text("y", encoding="utf-8")
+    (folder / ".hidden" / "z.yaml").write_text("z", encoding="utf-8")
+    (tmp_path / "elsewhere" / "w.yaml").write_text("w", encoding="utf-8")
+    (folder / "linked.yaml").symlink_to(folder / "b.yaml")
+    (folder / "dangling.yaml").symlink_to(tmp_path / "nowhere")
+    (folder / "a").symlink_to(tmp_path / "elsewhere")  # a linked folder is not followed
+    expected = sorted(p for p in folder.rglob("*") if p.is_file())
+    assert files_in(folder) == expected
+    assert [p.relative_to(folder).as_posix() for p in expected] == [
+        ".dot.yaml",
+        ".hidden/z.yaml",
+        "a-b.yaml",
+        "b.yaml",
+        "linked.yaml",
+        "nested/deeper/y.yml",
+        "nested/x.yaml",
+        "notes.txt",
+    ]

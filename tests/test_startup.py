@@ -57,7 +57,7 @@ def test_a_command_run_as_a_process_keeps_its_exit_code_and_output(log_ws: Path)
 def test_observe_reads_the_index_while_the_files_are_unchanged(run: Run, log_ws: Path) -> None:
     result = run("observe", "second-indicator", *OBSERVE)
     assert result.exit_code == 0, result.output
-    index = json.loads((log_ws / CACHE_FILE).read_bytes().split(b"\n", 1)[1])["index"]
+    index = json.loads((log_ws / CACHE_FILE).read_bytes().split(b"\n")[1])
     assert index["indicators"] == ["example-indicator", "other-indicator", "second-indicator"]
     assert Workspace(log_ws)._index is not None
     # A changed definition file changes the key: the definitions are read again.

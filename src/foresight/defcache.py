@@ -16,7 +16,9 @@ Invariants:
   milliseconds.
 - The cache is data: JSON, decoded into a fixed set of plain classes by name, never
   pickle, so a tampered file cannot run code. Its first line holds the format, the key
-  and a SHA-256 of the rest, so a damaged file is noticed. A missing, unreadable,
+  and a SHA-256 of the rest, so a damaged file is noticed; the second line is the index
+  `observe` needs (indicator ids, default TLP, database), the third everything else, so
+  a command that only logs never parses the definitions. A missing, unreadable,
   damaged, foreign or malformed cache is ignored and rewritten; it is never an error.
 - A plain copy answers every attribute, property and `model_dump(mode="json")` the
   pydantic model it was written from does (the behaviour lives in the shared mixins of
@@ -30,6 +32,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +43,7 @@ from foresight.definitions import (
     ScenarioTraits,
     SourceDocumentTraits,
     WeightTraits,
-    files_in,
+    relative_files,
 )
 from foresight.errors import Problem
 
@@ -56,7 +59,8 @@ CODE = ("loader.py", "models.py", "bounds.py", "scales.py", "yamlio.py", "defini
 CONFIG_FILE = "foresight.yaml"
 SOURCES_FILE = "sources.yaml"
 _MODEL, _DATE = "$model", "$date"
-PARTS = ("index", "config", "definitions", "config_problems", "problems")
+PARTS = ("config", "definitions", "config_problems", "problems")
+INDEX = ["database", "default_tlp", "indicators", "no_absence"]
 
 
 def cache_key(root: Path) -> str | None:
@@ -65,20 +69,21 @@ def cache_key(root: Path) -> str | None:
 
     digest = hashlib.sha256(f"foresight-definitions {FORMAT} {__version__}".encode())
     here = Path(__file__).parent
-    files = [root / CONFIG_FILE]
+    labels = [CONFIG_FILE]
     if (root / SOURCES_FILE).exists():
-        files.append(root / SOURCES_FILE)
+        labels.append(SOURCES_FILE)
     for folder in FOLDERS:
         if (root / folder).is_dir():
-            files += files_in(root / folder)
+            labels += ["/".join((folder, *parts)) for parts in relative_files(root / folder)]
     try:
         for name in CODE:
             digest.update(b"\0code\0" + (here / name).read_bytes())
-        for path in files:
+        for label in labels:
+            with open(os.path.join(root, label), "rb") as file:
+                content = file.read()
             # Lengths first, so that no name and bytes can pass for another file's.
-            label = path.relative_to(root).as_posix().encode()
-            content = path.read_bytes()
-            digest.update(b"\0file\0%d\0%s\0%d\0" % (len(label), label, len(content)))
+            name = label.encode()
+            digest.update(b"\0file\0%d\0%s\0%d\0" % (len(name), name, len(content)))
             digest.update(content)
     except (OSError, ValueError):
         return None
@@ -208,7 +213,15 @@ class Cached:
     """The cache as read: the index commands that only log need, the rest decoded on use."""
 
     index: dict[str, Any]
-    data: dict[str, Any]
+    body: bytes
+
+    @cached_property
+    def data(self) -> dict[str, Any]:
+        """The body: config, definitions and warnings as JSON data."""
+        found = json.loads(self.body)
+        if not isinstance(found, dict) or not all(part in found for part in PARTS):
+            raise ValueError("the cache's body is not whole")
+        return found
 
     def config(self) -> WorkspaceConfig:
         """The validated settings of foresight.yaml."""
@@ -251,17 +264,18 @@ def read(root: Path, key: str | None) -> Cached | None:
     if key is None:
         return None
     try:
-        header, _, body = (root / CACHE_FILE).read_bytes().partition(b"\n")
+        header, _, rest = (root / CACHE_FILE).read_bytes().partition(b"\n")
         found = json.loads(header)
         if found.get("format") != FORMAT or found.get("key") != key:
             return None
-        if found.get("digest") != hashlib.sha256(body).hexdigest():
+        if found.get("digest") != hashlib.sha256(rest).hexdigest():
             return None  # damaged since it was written
-        data = json.loads(body)
-        if not all(part in data for part in PARTS):
+        line, _, body = rest.partition(b"\n")
+        index = json.loads(line)
+        if not isinstance(index, dict) or sorted(index) != INDEX:
             return None
-        return Cached(dict(data["index"]), data)
-    except (OSError, ValueError, TypeError, AttributeError, KeyError):
+        return Cached(index, body)
+    except (OSError, ValueError, TypeError, AttributeError):
         return None
 
 
@@ -278,17 +292,17 @@ def write(
     if any(not p.warning for p in [*config_problems, *problems]):
         return
     try:
+        index = {
+            "indicators": sorted(definitions.indicators),
+            "no_absence": sorted(
+                i.id
+                for i in definitions.indicators.values()
+                if all(w.absent_ratio == 1.0 for w in i.weights.values())
+            ),
+            "default_tlp": config.default_tlp,
+            "database": config.database,
+        }
         data = {
-            "index": {
-                "indicators": sorted(definitions.indicators),
-                "no_absence": sorted(
-                    i.id
-                    for i in definitions.indicators.values()
-                    if all(w.absent_ratio == 1.0 for w in i.weights.values())
-                ),
-                "default_tlp": config.default_tlp,
-                "database": config.database,
-            },
             "config": encode(config),
             "definitions": {
                 "scenarios": encode(definitions.scenarios),
@@ -299,17 +313,22 @@ def write(
             "config_problems": [_problem(p) for p in config_problems],
             "problems": [_problem(p) for p in problems],
         }
-        body = json.dumps(data, ensure_ascii=False, allow_nan=False).encode()
-        digest = hashlib.sha256(body).hexdigest()
-        header = json.dumps({"format": FORMAT, "key": key, "digest": digest}).encode()
+        rest = _json(index) + b"\n" + _json(data)
+        digest = hashlib.sha256(rest).hexdigest()
+        header = _json({"format": FORMAT, "key": key, "digest": digest})
         path = root / CACHE_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f"{path.name}.{os.getpid()}")
-        temporary.write_bytes(header + b"\n" + body)
+        temporary.write_bytes(header + b"\n" + rest)
         os.replace(temporary, path)
         (root / OLD_INDEX_FILE).unlink(missing_ok=True)
     except (OSError, ValueError, TypeError):
         pass
+
+
+def _json(data: Any) -> bytes:
+    """One line of JSON (ensure_ascii keeps any line break in a value escaped)."""
+    return json.dumps(data, allow_nan=False).encode()
 
 
 def _problem(problem: Problem) -> list[Any]:

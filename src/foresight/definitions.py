@@ -13,6 +13,7 @@ cache never pays for them.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,8 +42,31 @@ class Definitions:
 
 
 def files_in(folder: Path) -> list[Path]:
-    """Every file under a definitions folder, sorted: what the loader reads or warns about."""
-    return sorted(p for p in folder.rglob("*") if p.is_file())
+    """Every file under a definitions folder, sorted: what the loader reads or warns about.
+
+    The same files, in the same order, as sorted(p for p in folder.rglob("*") if
+    p.is_file()): symbolic links to files count, links to folders are not followed."""
+    return [folder.joinpath(*parts) for parts in relative_files(folder)]
+
+
+def relative_files(folder: Path | str) -> list[tuple[str, ...]]:
+    """The files under a folder as sorted tuples of path parts (see files_in)."""
+    found: list[tuple[str, ...]] = []
+    pending: list[tuple[str, tuple[str, ...]]] = [(os.fspath(folder), ())]
+    while pending:
+        path, parts = pending.pop()
+        try:
+            with os.scandir(path) as entries:
+                for entry in entries:
+                    here = (*parts, entry.name)
+                    if entry.is_file():
+                        found.append(here)
+                    elif entry.is_dir(follow_symlinks=False):
+                        pending.append((entry.path, here))
+        except OSError:
+            continue
+    found.sort()
+    return found
 
 
 class ScenarioTraits:
