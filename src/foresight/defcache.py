@@ -51,8 +51,6 @@ if TYPE_CHECKING:
     from foresight.models import WorkspaceConfig
 
 CACHE_FILE = Path(".foresight") / "definitions-cache.json"
-#: What earlier versions kept (indicator ids only); removed when the cache is written.
-OLD_INDEX_FILE = Path(".foresight") / "definitions-index.json"
 FORMAT = 1
 #: The modules whose code decides what validates and what the cached objects hold.
 CODE = ("loader.py", "models.py", "bounds.py", "scales.py", "yamlio.py", "definitions.py")
@@ -321,7 +319,6 @@ def write(
         temporary = path.with_name(f"{path.name}.{os.getpid()}")
         temporary.write_bytes(header + b"\n" + rest)
         os.replace(temporary, path)
-        (root / OLD_INDEX_FILE).unlink(missing_ok=True)
     except (OSError, ValueError, TypeError):
         pass
 
