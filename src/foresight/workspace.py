@@ -179,6 +179,7 @@ class Workspace:
         """Every problem (errors and warnings) in foresight.yaml and the definitions."""
         config = self._from_cache("config")
         found = self._from_cache("config_problems"), self._from_cache("problems")
+        loaded = None
         if config is not None and found[0] is not None and found[1] is not None:
             config_problems, problems = found
         else:
@@ -187,14 +188,17 @@ class Workspace:
             key = self._cache_key
             config, config_problems = load_config(self.root)
             definitions, problems = load_definitions(self.root)
-            clean = not any(not p.warning for p in [*config_problems, *problems])
-            if config is not None and clean:
-                self.__dict__.setdefault("config", config)
-                self.__dict__.setdefault("definitions", definitions)
-                self._remember(key, config, config_problems, definitions, problems)
+            loaded = key, list(config_problems), definitions
         if config is not None and not any(p.field == "database" for p in config_problems):
             config_problems = config_problems + self._database_problems(config.database)
-        return config_problems + problems
+        everything = config_problems + problems
+        if loaded and config is not None and all(p.warning for p in everything):
+            # Cached only when validate passes: a failing validate writes nothing.
+            key, config_warnings, definitions = loaded
+            self.__dict__.setdefault("config", config)
+            self.__dict__.setdefault("definitions", definitions)
+            self._remember(key, config, config_warnings, definitions, problems)
+        return everything
 
     def unknown_indicators(self) -> dict[str, int]:
         """Indicator ids the log's current observations name but the definitions do not,
@@ -208,7 +212,6 @@ class Workspace:
 
     def _database_problems(self, database: str) -> list[Problem]:
         """What is wrong with foresight.yaml's database: setting, found without opening it."""
-        from foresight import yamlio
         from foresight.store import check_url
 
         try:
@@ -218,6 +221,8 @@ class Workspace:
             message = str(exc).removeprefix(f"{CONFIG_FILE}: database: ")
         if message is None:
             return []
+        from foresight import yamlio
+
         line = yamlio.load(self.root / CONFIG_FILE, CONFIG_FILE).line_for(("database",))
         return [Problem(CONFIG_FILE, line, "database", message)]
 
