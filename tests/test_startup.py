@@ -69,9 +69,11 @@ def test_observe_reads_the_index_while_the_files_are_unchanged(run: Run, log_ws:
     assert Workspace(log_ws).indicator_ids() == ["example-indicator", "other-indicator"]
 
 
-def test_an_unwritable_index_is_only_a_missed_shortcut(run: Run, log_ws: Path) -> None:
+def test_an_unwritable_cache_is_only_a_missed_shortcut(run: Run, log_ws: Path) -> None:
     (log_ws / ".foresight").mkdir(exist_ok=True)
     (log_ws / CACHE_FILE).mkdir()  # a folder where the file would go: it cannot be written
     result = run("observe", "example-indicator", *OBSERVE)
     assert result.exit_code == 0, result.output
     assert Workspace(log_ws)._index is None
+    # No temporary file is left behind.
+    assert [p.name for p in (log_ws / ".foresight").iterdir()] == ["definitions-cache.json"]

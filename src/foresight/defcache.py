@@ -290,37 +290,51 @@ def write(
     if any(not p.warning for p in [*config_problems, *problems]):
         return
     try:
-        index = {
-            "indicators": sorted(definitions.indicators),
-            "no_absence": sorted(
-                i.id
-                for i in definitions.indicators.values()
-                if all(w.absent_ratio == 1.0 for w in i.weights.values())
-            ),
-            "default_tlp": config.default_tlp,
-            "database": config.database,
-        }
-        data = {
-            "config": encode(config),
-            "definitions": {
-                "scenarios": encode(definitions.scenarios),
-                "indicators": encode(definitions.indicators),
-                "origins": [[*where, label] for where, label in definitions.origins.items()],
-                "sources": encode(definitions.sources),
-            },
-            "config_problems": [_problem(p) for p in config_problems],
-            "problems": [_problem(p) for p in problems],
-        }
-        rest = _json(index) + b"\n" + _json(data)
-        digest = hashlib.sha256(rest).hexdigest()
-        header = _json({"format": FORMAT, "key": key, "digest": digest})
-        path = root / CACHE_FILE
+        text = _document(key, config, config_problems, definitions, problems)
+    except (ValueError, TypeError):
+        return
+    path = root / CACHE_FILE
+    temporary = path.with_name(f"{path.name}.{os.getpid()}-{os.urandom(4).hex()}")
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f"{path.name}.{os.getpid()}")
-        temporary.write_bytes(header + b"\n" + rest)
+        temporary.write_bytes(text)
         os.replace(temporary, path)
-    except (OSError, ValueError, TypeError):
-        pass
+    except OSError:
+        temporary.unlink(missing_ok=True)
+
+
+def _document(
+    key: str,
+    config: Any,
+    config_problems: list[Problem],
+    definitions: Definitions,
+    problems: list[Problem],
+) -> bytes:
+    """The cache file's bytes: header, index and body, one line each."""
+    index = {
+        "indicators": sorted(definitions.indicators),
+        "no_absence": sorted(
+            i.id
+            for i in definitions.indicators.values()
+            if all(w.absent_ratio == 1.0 for w in i.weights.values())
+        ),
+        "default_tlp": config.default_tlp,
+        "database": config.database,
+    }
+    data = {
+        "config": encode(config),
+        "definitions": {
+            "scenarios": encode(definitions.scenarios),
+            "indicators": encode(definitions.indicators),
+            "origins": [[*where, label] for where, label in definitions.origins.items()],
+            "sources": encode(definitions.sources),
+        },
+        "config_problems": [_problem(p) for p in config_problems],
+        "problems": [_problem(p) for p in problems],
+    }
+    rest = _json(index) + b"\n" + _json(data)
+    digest = hashlib.sha256(rest).hexdigest()
+    return _json({"format": FORMAT, "key": key, "digest": digest}) + b"\n" + rest
 
 
 def _json(data: Any) -> bytes:
