@@ -53,7 +53,16 @@ if TYPE_CHECKING:
 CACHE_FILE = Path(".foresight") / "definitions-cache.json"
 FORMAT = 1
 #: The modules whose code decides what validates and what the cached objects hold.
-CODE = ("loader.py", "models.py", "bounds.py", "scales.py", "yamlio.py", "definitions.py")
+CODE = (
+    "loader.py",
+    "models.py",
+    "bounds.py",
+    "scales.py",
+    "suggest.py",
+    "yamlio.py",
+    "definitions.py",
+    "defcache.py",
+)
 CONFIG_FILE = "foresight.yaml"
 SOURCES_FILE = "sources.yaml"
 _MODEL, _DATE = "$model", "$date"
