@@ -392,3 +392,38 @@ def test_the_files_listed_are_those_the_loader_globbed(tmp_path: Path) -> None:
         "nested/x.yaml",
         "notes.txt",
     ]
+
+
+def test_cached_settings_and_register_answer_as_the_models_do(log_ws: Path) -> None:
+    from foresight.loader import load_config, load_definitions
+
+    config = log_ws / "foresight.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("yardstick: icd203", "yardstick: phia")
+        + "users:\n  - name: ana\n"
+        + "    password: scrypt$16384$8$1$c2FsdA==$aGFzaA==\n"
+        + "    role: analyst\n    clearance: amber\n",
+        encoding="utf-8",
+    )
+    (log_ws / "sources.yaml").write_text(
+        "documents:\n"
+        "  - id: koc-2021\n    title: A study\n    author: Ayşe Koç\n    published: 2021-11\n"
+        "  - id: note\n    title: A note\n    outlet: TASS\n    published: 2017-02-23\n"
+        "    url: https://example.org/note\n",
+        encoding="utf-8",
+    )
+    assert invoke(log_ws, "validate").exit_code == 0
+    workspace = Workspace(log_ws)
+    assert workspace._cached is not None
+    settings_, _ = load_config(log_ws)
+    register = load_definitions(log_ws)[0].sources
+    assert type(workspace.config) is defcache.Config
+    assert workspace.config.model_dump(mode="json") == settings_.model_dump(mode="json")
+    assert workspace.config.users[0].clearance == "AMBER"
+    sources = workspace.definitions.sources
+    assert list(sources) == list(register) == ["koc-2021", "note"]
+    for sid, document in register.items():
+        copy = sources[sid]
+        assert type(copy) is defcache.SourceDocument
+        assert (copy.by, copy.short, copy.when) == (document.by, document.short, document.when)
+        assert copy.model_dump(mode="json") == document.model_dump(mode="json")

@@ -282,7 +282,7 @@ def read(root: Path, key: str | None) -> Cached | None:
         if not isinstance(index, dict) or sorted(index) != INDEX:
             return None
         return Cached(index, body)
-    except (OSError, ValueError, TypeError, AttributeError):
+    except (OSError, ValueError, TypeError, AttributeError, RecursionError):
         return None
 
 
@@ -300,7 +300,7 @@ def write(
         return
     try:
         text = _document(key, config, config_problems, definitions, problems)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         return
     path = root / CACHE_FILE
     temporary = path.with_name(f"{path.name}.{os.getpid()}-{os.urandom(4).hex()}")

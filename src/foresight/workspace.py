@@ -156,7 +156,7 @@ class Workspace:
             return None
         try:
             return getattr(cached, part)()
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError):
             self.__dict__["_cached"] = None
             return None
 
