@@ -323,8 +323,8 @@ def test_cached_copies_answer_as_the_models_do(pack: object) -> None:
     from foresight.engine import Engine
 
     models = pack  # a Definitions of validated pydantic models
-    scenarios = defcache.decode(json.loads(json.dumps(defcache.encode(models.scenarios))))
-    indicators = defcache.decode(json.loads(json.dumps(defcache.encode(models.indicators))))
+    scenarios = defcache.loads(json.dumps(defcache.encode(models.scenarios)))
+    indicators = defcache.loads(json.dumps(defcache.encode(models.indicators)))
     for sid, scenario in models.scenarios.items():
         copy = scenarios[sid]
         assert type(copy) is defcache.Scenario

@@ -201,18 +201,18 @@ def encode(value: Any) -> Any:
     raise TypeError(f"no cached form for {type(value).__name__}")
 
 
-def decode(value: Any) -> Any:
-    """JSON data written by encode as the plain objects it stands for."""
-    if isinstance(value, list):
-        return [decode(v) for v in value]
-    if isinstance(value, dict):
-        if _DATE in value:
-            return dt.date.fromisoformat(value[_DATE])
-        if _MODEL in value:
-            cls = CLASSES[value[_MODEL]]
-            return cls({k: decode(v) for k, v in value.items() if k != _MODEL})
-        return {k: decode(v) for k, v in value.items()}
-    return value
+def loads(text: str | bytes) -> Any:
+    """JSON written from encode's data, with the plain objects it stands for."""
+    return json.loads(text, object_hook=_decoded)
+
+
+def _decoded(found: dict[str, Any]) -> Any:
+    """One JSON object as loads reads it: a tagged model or date, else the dict itself."""
+    if _MODEL in found:
+        return CLASSES[found.pop(_MODEL)](found)
+    if _DATE in found:
+        return dt.date.fromisoformat(found[_DATE])
+    return found
 
 
 @dataclass(frozen=True)
@@ -224,22 +224,20 @@ class Cached:
 
     @cached_property
     def data(self) -> dict[str, Any]:
-        """The body: config, definitions and warnings as JSON data."""
-        found = json.loads(self.body)
+        """The body: config, definitions and warnings, decoded."""
+        found = loads(self.body)
         if not isinstance(found, dict) or not all(part in found for part in PARTS):
             raise ValueError("the cache's body is not whole")
         return found
 
     def config(self) -> WorkspaceConfig:
         """The validated settings of foresight.yaml."""
-        return _checked(decode(self.data["config"]), Config)
+        return _checked(self.data["config"], Config)
 
     def definitions(self) -> Definitions:
         """The validated scenarios, indicators and source register."""
         found = self.data["definitions"]
-        scenarios = decode(found["scenarios"])
-        indicators = decode(found["indicators"])
-        sources = decode(found["sources"])
+        scenarios, indicators, sources = found["scenarios"], found["indicators"], found["sources"]
         for scenario in scenarios.values():
             _checked(scenario, Scenario)
         for indicator in indicators.values():
