@@ -10,7 +10,8 @@ from pathlib import Path
 from conftest import Run
 
 from foresight import __version__
-from foresight.workspace import INDEX_FILE, Workspace
+from foresight.defcache import CACHE_FILE
+from foresight.workspace import Workspace
 
 OBSERVE = ("--date", "2026-01-05", "--source", "TASS", "--reliability", "B", "--credibility", "2")
 
@@ -56,7 +57,7 @@ def test_a_command_run_as_a_process_keeps_its_exit_code_and_output(log_ws: Path)
 def test_observe_reads_the_index_while_the_files_are_unchanged(run: Run, log_ws: Path) -> None:
     result = run("observe", "second-indicator", *OBSERVE)
     assert result.exit_code == 0, result.output
-    index = json.loads((log_ws / INDEX_FILE).read_text(encoding="utf-8"))
+    index = json.loads((log_ws / CACHE_FILE).read_bytes().split(b"\n")[1])
     assert index["indicators"] == ["example-indicator", "other-indicator", "second-indicator"]
     assert Workspace(log_ws)._index is not None
     # A changed definition file changes the key: the definitions are read again.
@@ -68,9 +69,11 @@ def test_observe_reads_the_index_while_the_files_are_unchanged(run: Run, log_ws:
     assert Workspace(log_ws).indicator_ids() == ["example-indicator", "other-indicator"]
 
 
-def test_an_unwritable_index_is_only_a_missed_shortcut(run: Run, log_ws: Path) -> None:
+def test_an_unwritable_cache_is_only_a_missed_shortcut(run: Run, log_ws: Path) -> None:
     (log_ws / ".foresight").mkdir(exist_ok=True)
-    (log_ws / INDEX_FILE).mkdir()  # a folder where the file would go: it cannot be written
+    (log_ws / CACHE_FILE).mkdir()  # a folder where the file would go: it cannot be written
     result = run("observe", "example-indicator", *OBSERVE)
     assert result.exit_code == 0, result.output
     assert Workspace(log_ws)._index is None
+    # No temporary file is left behind.
+    assert [p.name for p in (log_ws / ".foresight").iterdir()] == ["definitions-cache.json"]

@@ -12,9 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from typing import Annotated, Any
-
-from pydantic import BeforeValidator
+from typing import Any
 
 #: The supported date range: observations, definitions, --as-of and every other date.
 EARLIEST_DATE = dt.date(1900, 1, 1)
@@ -89,7 +87,7 @@ def finite(value: float) -> float:
     return value
 
 
-def _day_field(value: Any) -> Any:
+def day_field(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         raise ValueError("must be a date (YYYY-MM-DD), not a date and time")
     if isinstance(value, dt.date):
@@ -99,7 +97,7 @@ def _day_field(value: Any) -> Any:
     raise ValueError(f"must be a date written YYYY-MM-DD, not {kind_of(value)}")
 
 
-def _half_life_field(value: Any) -> Any:
+def half_life_field(value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -112,18 +110,10 @@ def _half_life_field(value: Any) -> Any:
     return days
 
 
-def _number_field(value: Any) -> Any:
+def number_field(value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"must be a number, not {kind_of(value)}")
     return finite(float(value))
-
-
-#: A date in a definition: YYYY-MM-DD text (or a date), within the supported range.
-Day = Annotated[dt.date, BeforeValidator(_day_field)]
-#: A half-life in whole days, 1 to MAX_HALF_LIFE_DAYS, or None for a lasting fact.
-HalfLife = Annotated[int | None, BeforeValidator(_half_life_field)]
-#: A finite number given as a number (true/false and text are refused).
-Number = Annotated[float, BeforeValidator(_number_field)]
 
 
 def kind_of(value: Any) -> str:

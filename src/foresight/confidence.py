@@ -29,8 +29,8 @@ from typing import Protocol
 
 from foresight import scales
 from foresight.chains import Report, chain_weight, event_weight
+from foresight.definitions import Definitions
 from foresight.engine import ChainEvidence, posterior
-from foresight.loader import Definitions
 from foresight.questions import AWAITING, OPEN, Question, Standing, outcome_probabilities, percent
 from foresight.records import Resolution
 

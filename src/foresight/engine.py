@@ -30,7 +30,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from foresight import chains as chains_module
 from foresight import scales, standing
@@ -42,9 +42,11 @@ from foresight.chains import (
     merge,
     strongest,
 )
-from foresight.loader import Definitions
-from foresight.models import Indicator, Scenario
+from foresight.definitions import Definitions
 from foresight.records import Observation
+
+if TYPE_CHECKING:
+    from foresight.models import Indicator, Scenario
 
 
 class Summary(Protocol):

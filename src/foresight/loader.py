@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
 from foresight import yamlio
+from foresight.definitions import FOLDERS, Definitions, files_in
 from foresight.errors import Problem
 from foresight.models import (
     Indicator,
@@ -26,20 +26,6 @@ from foresight.suggest import did_you_mean
 CONFIG_FILE = "foresight.yaml"
 SOURCES_FILE = "sources.yaml"
 YAML_SUFFIXES = (".yaml", ".yml")
-
-
-@dataclass(frozen=True)
-class Definitions:
-    """A workspace's scenarios and indicators, in file-name order, keyed by id."""
-
-    scenarios: dict[str, Scenario]
-    indicators: dict[str, Indicator]
-    origins: dict[tuple[str, str], str] = field(default_factory=dict)
-    sources: dict[str, SourceDocument] = field(default_factory=dict)  # the register, by id
-
-    def indicators_for(self, scenario_id: str) -> list[Indicator]:
-        """Indicators that carry a weight for the scenario."""
-        return [i for i in self.indicators.values() if scenario_id in i.weights]
 
 
 def load_config(root: Path) -> tuple[WorkspaceConfig | None, list[Problem]]:
@@ -63,11 +49,12 @@ def load_definitions(root: Path) -> tuple[Definitions, list[Problem]]:
     invalid_scenarios: list[yamlio.Document] = []
     failed_indicators: list[str] = []
 
-    for kind, model, target, docs in (
-        ("scenario", Scenario, scenarios, scenario_docs),
-        ("indicator", Indicator, indicators, indicator_docs),
+    for folder_name, model, target, docs in (
+        (FOLDERS[0], Scenario, scenarios, scenario_docs),
+        (FOLDERS[1], Indicator, indicators, indicator_docs),
     ):
-        folder = root / f"{kind}s"
+        kind = folder_name.removesuffix("s")
+        folder = root / folder_name
         if not folder.is_dir():
             problems.append(
                 Problem(
@@ -79,7 +66,7 @@ def load_definitions(root: Path) -> tuple[Definitions, list[Problem]]:
                 )
             )
             continue
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        for path in files_in(folder):
             label = path.relative_to(root).as_posix()
             if path.suffix not in YAML_SUFFIXES:
                 if not path.name.startswith("."):

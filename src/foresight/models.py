@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -15,8 +16,20 @@ from pydantic import (
     field_validator,
 )
 
-from foresight import scales
-from foresight.bounds import Day, HalfLife, Number
+from foresight import bounds, scales
+from foresight.definitions import (
+    IndicatorTraits,
+    ScenarioTraits,
+    SourceDocumentTraits,
+    WeightTraits,
+)
+
+#: A date in a definition: YYYY-MM-DD text (or a date), within the supported range.
+Day = Annotated[dt.date, BeforeValidator(bounds.day_field)]
+#: A half-life in whole days, 1 to MAX_HALF_LIFE_DAYS, or None for a lasting fact.
+HalfLife = Annotated[int | None, BeforeValidator(bounds.half_life_field)]
+#: A finite number given as a number (true/false and text are refused).
+Number = Annotated[float, BeforeValidator(bounds.number_field)]
 
 Slug = Annotated[
     str,
@@ -65,7 +78,7 @@ class Strict(BaseModel):
 PUBLISHED = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 
 
-class SourceDocument(Strict):
+class SourceDocument(SourceDocumentTraits, Strict):
     """One document of the workspace's source register (sources.yaml)."""
 
     id: Slug = Field(description="Unique slug that observations, scenarios and weights cite.")
@@ -96,26 +109,6 @@ class SourceDocument(Strict):
         if value is not None and not value.startswith(("https://", "http://")):
             raise ValueError("a source's url must start with https:// or http://")
         return value
-
-    @property
-    def by(self) -> str:
-        """Who it is by: the author, else the outlet, else the title."""
-        return self.author or self.outlet or self.title
-
-    @property
-    def short(self) -> str:
-        """A short citation: 'Koç, November 2021'."""
-        who = self.author.split()[-1] if self.author else self.outlet or f"\u201c{self.title}\u201d"
-        return f"{who}, {self.when}"
-
-    @property
-    def when(self) -> str:
-        """The publication date in words: '2021', 'November 2021' or '23 February 2017'."""
-        parts = [int(p) for p in self.published.split("-")]
-        if len(parts) == 1:
-            return str(parts[0])
-        day = dt.date(parts[0], parts[1], parts[2] if len(parts) == 3 else 1)
-        return f"{day:%B %Y}" if len(parts) == 2 else f"{day.day} {day:%B %Y}"
 
 
 class SourceRegister(Strict):
@@ -202,7 +195,7 @@ class WorkspaceConfig(Strict):
         return value
 
 
-class Scenario(Strict):
+class Scenario(ScenarioTraits, Strict):
     """A possible future with a prior probability, a horizon and a resolution test."""
 
     id: Slug = Field(description="Unique slug: lower-case letters, digits and hyphens.")
@@ -227,11 +220,6 @@ class Scenario(Strict):
     )
     sources: list[SourceRef] = Field(min_length=1, description="Documents behind the prior.")
 
-    @property
-    def label(self) -> str:
-        """The short title when there is one, else the title."""
-        return self.short_title or self.title
-
     @field_validator("implies", mode="before")
     @classmethod
     def _one_or_many(cls, value: object) -> object:
@@ -251,7 +239,7 @@ class Scenario(Strict):
         return value
 
 
-class Weight(Strict):
+class Weight(WeightTraits, Strict):
     """How much one indicator moves one scenario, observed and looked-for-but-absent."""
 
     observed: WeightValue = Field(description="Likelihood ratio when the indicator is observed.")
@@ -295,18 +283,8 @@ class Weight(Strict):
             )
         return float(value)
 
-    @property
-    def observed_ratio(self) -> float:
-        """Likelihood ratio applied when the indicator is observed."""
-        return scales.weight_ratio(self.observed)
 
-    @property
-    def absent_ratio(self) -> float:
-        """Likelihood ratio applied when the indicator was looked for and absent."""
-        return 1.0 if self.absent is None else scales.weight_ratio(self.absent)
-
-
-class Indicator(Strict):
+class Indicator(IndicatorTraits, Strict):
     """A signpost: what counts as seeing it, and how much that moves each scenario."""
 
     id: Slug = Field(description="Unique slug: lower-case letters, digits and hyphens.")
@@ -328,15 +306,6 @@ class Indicator(Strict):
     )
     sources: list[SourceRef] = Field(min_length=1, description="Documents behind the signpost.")
 
-    @property
-    def absent_half_life(self) -> int:
-        """Days after which a report of absence counts half: absence is a snapshot, it ages."""
-        return (
-            self.absent_half_life_days
-            or self.half_life_days
-            or scales.DEFAULT_ABSENT_HALF_LIFE_DAYS
-        )
-
     @field_validator("weights", mode="before")
     @classmethod
     def _shorthand_weights(cls, value: Any) -> Any:
@@ -352,11 +321,6 @@ class Indicator(Strict):
     @classmethod
     def _half_life_in_words(cls, value: Any) -> Any:
         return _days(value)
-
-    def settles(self, scenario_id: str) -> str | None:
-        """The outcome observing this indicator settles for the scenario, if any."""
-        weight = self.weights.get(scenario_id)
-        return weight.settles if weight else None
 
 
 MODELS: tuple[type[Strict], ...] = (

@@ -25,11 +25,14 @@ import datetime as dt
 import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from foresight import scales
 from foresight.engine import Settling, WhatIf
-from foresight.models import Indicator, Scenario
 from foresight.records import Resolution
+
+if TYPE_CHECKING:
+    from foresight.models import Indicator, Scenario
 
 NOT_YET_OPEN, OPEN, AWAITING, RESOLVED = "not-yet-open", "open", "awaiting-resolution", "resolved"
 STATES = (NOT_YET_OPEN, OPEN, AWAITING, RESOLVED)

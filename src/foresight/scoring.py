@@ -23,14 +23,16 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from foresight.definitions import Definitions
 from foresight.engine import RETURNS, Assessment, Engine
 from foresight.errors import InputError, UnknownIdError
-from foresight.loader import Definitions
-from foresight.models import Scenario
 from foresight.records import Observation, Resolution, current_resolutions
 from foresight.summary import steps
+
+if TYPE_CHECKING:
+    from foresight.models import Scenario
 
 BINS = 10
 VERDICTS: tuple[str, ...] = ("misled", "missed", "right", "silent")  # the audit's order

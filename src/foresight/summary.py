@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from foresight.confidence import Appraisal, Confidence, appraise, intervals
+from foresight.definitions import Definitions
 from foresight.engine import EPOCH, Assessment, Contribution, Engine, Explanation
-from foresight.loader import Definitions
 from foresight.questions import (
     AWAITING,
     RESOLVED,

@@ -20,17 +20,15 @@ from foresight.errors import (
 )
 
 if TYPE_CHECKING:
+    from foresight.defcache import Cached
+    from foresight.definitions import Definitions
     from foresight.engine import Assessment, Engine
-    from foresight.loader import Definitions
     from foresight.models import WorkspaceConfig
     from foresight.report.render import Written
     from foresight.store import Store
     from foresight.summary import PathPoint, Status, Why
 
 CONFIG_FILE = "foresight.yaml"
-# What commands that only log need from the validated definitions, kept as plain JSON
-# keyed on the definition files' contents, so that they start without pydantic or YAML.
-INDEX_FILE = Path(".foresight") / "definitions-index.json"
 SKELETON = Path(__file__).parent / "skeleton"
 
 
@@ -74,48 +72,43 @@ class Workspace:
     @cached_property
     def config(self) -> WorkspaceConfig:
         """The validated settings of foresight.yaml."""
-        from foresight.loader import load_config
-
-        config, problems = load_config(self.root)
+        cached = self._from_cache("config")
+        if cached is not None:
+            return cached
+        config, problems = self._config_loaded
         if config is None or any(not p.warning for p in problems):
             raise DefinitionError(problems)
         return config
 
     @cached_property
     def definitions(self) -> Definitions:
-        """The validated scenarios and indicators; raises DefinitionError on any error."""
+        """The validated scenarios and indicators; raises DefinitionError on any error.
+
+        Read from the definitions cache while the files are those it was written for;
+        otherwise loaded from the files, validated, and cached when they validate."""
+        cached = self._from_cache("definitions")
+        if cached is not None:
+            return cached
         from foresight.loader import load_definitions
 
+        key = self._cache_key  # before loading: a file changed meanwhile misses the cache
         definitions, problems = load_definitions(self.root)
         if any(not p.warning for p in problems):
             raise DefinitionError(problems)
-        try:
-            config = self.config
-        except DefinitionError:
-            return definitions
-        self._write_index(
-            {
-                "indicators": sorted(definitions.indicators),
-                "no_absence": sorted(
-                    i.id
-                    for i in definitions.indicators.values()
-                    if all(w.absent_ratio == 1.0 for w in i.weights.values())
-                ),
-                "default_tlp": config.default_tlp,
-                "database": config.database,
-            }
-        )
+        config, config_problems = self._config_loaded
+        if config is not None:
+            self._remember(key, config, config_problems, definitions, problems)
         return definitions
 
     def indicator_ids(self) -> list[str]:
-        """The ids of the validated indicators (from the index while the files are unchanged)."""
+        """The ids of the validated indicators (from the cache while the files are unchanged)."""
         index = self._index
         return list(index["indicators"]) if index else sorted(self.definitions.indicators)
 
     def indicators_without_absence(self) -> list[str]:
         """Indicators with no absent: weight, whose absence would move nothing."""
         index = self._index
-        if index and "no_absence" in index:
+        if index:
             return list(index["no_absence"])
         return sorted(
             i.id
@@ -129,57 +122,84 @@ class Workspace:
         index = self._index
         return str(index["default_tlp"]) if index else self.config.default_tlp
 
-    def _index_key(self) -> str:
-        """A digest of foresight's version and every definition file's name and bytes."""
-        import hashlib
+    @cached_property
+    def _config_loaded(self) -> tuple[WorkspaceConfig | None, list[Problem]]:
+        """foresight.yaml read and validated from the file: the settings and every problem."""
+        from foresight.loader import load_config
 
-        from foresight import __version__
-
-        digest = hashlib.sha256(__version__.encode())
-        files = [self.root / CONFIG_FILE]
-        for folder in ("scenarios", "indicators"):
-            if (self.root / folder).is_dir():
-                files += sorted(p for p in (self.root / folder).rglob("*") if p.is_file())
-        for path in files:
-            digest.update(b"\0" + path.relative_to(self.root).as_posix().encode() + b"\0")
-            digest.update(path.read_bytes())
-        return digest.hexdigest()
+        return load_config(self.root)
 
     @cached_property
+    def _cache_key(self) -> str | None:
+        """The definitions cache's key for the files as they are now."""
+        from foresight.defcache import cache_key
+
+        return cache_key(self.root)
+
+    @cached_property
+    def _cached(self) -> Cached | None:
+        """The definitions cache, if it was written for the files as they are now."""
+        from foresight.defcache import read
+
+        return read(self.root, self._cache_key)
+
+    @property
     def _index(self) -> dict[str, Any] | None:
-        """The definitions index, if it was written for the files as they are now."""
-        try:
-            found = json.loads((self.root / INDEX_FILE).read_text(encoding="utf-8"))
-            if isinstance(found, dict) and found.get("key") == self._index_key():
-                return found
-        except (OSError, ValueError):
-            pass
-        return None
+        """What commands that only log need (indicator ids, default TLP, database), cached."""
+        cached = self._cached
+        return cached.index if cached else None
 
-    def _write_index(self, data: dict[str, Any]) -> None:
-        """Record the index beside the local store; a workspace that cannot take it runs
-        without (it is only a shortcut)."""
+    def _from_cache(self, part: str) -> Any:
+        """The config or definitions from the cache; None when there is none or it does not
+        decode (it is rewritten once they are loaded from the files)."""
+        cached = self._cached
+        if cached is None:
+            return None
         try:
-            key = self._index_key()
-            if self.__dict__.get("_index") and self.__dict__["_index"].get("key") == key:
-                return
-            path = self.root / INDEX_FILE
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_name(path.name + f".{os.getpid()}")
-            temporary.write_text(json.dumps({"key": key, **data}), encoding="utf-8")
-            os.replace(temporary, path)
-        except OSError:
-            pass
+            return getattr(cached, part)()
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError):
+            self.__dict__["_cached"] = None
+            return None
 
-    def problems(self) -> list:
+    def _remember(
+        self,
+        key: str | None,
+        config: WorkspaceConfig,
+        config_problems: list[Problem],
+        definitions: Definitions,
+        problems: list[Problem],
+    ) -> None:
+        """Write the definitions cache, unless a file changed while they were loaded."""
+        from foresight.defcache import cache_key, write
+
+        if key is None or self._cached is not None or cache_key(self.root) != key:
+            return
+        write(self.root, key, config, config_problems, definitions, problems)
+
+    def problems(self) -> list[Problem]:
         """Every problem (errors and warnings) in foresight.yaml and the definitions."""
-        from foresight.loader import load_config, load_definitions
+        config = self._from_cache("config")
+        found = self._from_cache("config_problems"), self._from_cache("problems")
+        loaded = None
+        if config is not None and found[0] is not None and found[1] is not None:
+            config_problems, problems = found
+        else:
+            from foresight.loader import load_config, load_definitions
 
-        config, config_problems = load_config(self.root)
-        _, problems = load_definitions(self.root)
+            key = self._cache_key
+            config, config_problems = load_config(self.root)
+            definitions, problems = load_definitions(self.root)
+            loaded = key, list(config_problems), definitions
         if config is not None and not any(p.field == "database" for p in config_problems):
-            config_problems += self._database_problems(config.database)
-        return config_problems + problems
+            config_problems = config_problems + self._database_problems(config.database)
+        everything = config_problems + problems
+        if loaded and config is not None and all(p.warning for p in everything):
+            # Cached only when validate passes: a failing validate writes nothing.
+            key, config_warnings, definitions = loaded
+            self.__dict__.setdefault("config", config)
+            self.__dict__.setdefault("definitions", definitions)
+            self._remember(key, config, config_warnings, definitions, problems)
+        return everything
 
     def unknown_indicators(self) -> dict[str, int]:
         """Indicator ids the log's current observations name but the definitions do not,
@@ -193,7 +213,6 @@ class Workspace:
 
     def _database_problems(self, database: str) -> list[Problem]:
         """What is wrong with foresight.yaml's database: setting, found without opening it."""
-        from foresight import yamlio
         from foresight.store import check_url
 
         try:
@@ -203,6 +222,8 @@ class Workspace:
             message = str(exc).removeprefix(f"{CONFIG_FILE}: database: ")
         if message is None:
             return []
+        from foresight import yamlio
+
         line = yamlio.load(self.root / CONFIG_FILE, CONFIG_FILE).line_for(("database",))
         return [Problem(CONFIG_FILE, line, "database", message)]
 

@@ -135,10 +135,10 @@ def test_hostile_database_string(
 
 
 def _written(folder: Path) -> list[str]:
-    """Every file and folder below folder, but the definitions index (a cache of the
-    indicator ids that any command may refresh) and the folder that holds it."""
+    """Every file and folder below folder, but the definitions cache (of the validated
+    definitions, which any command may refresh) and the folder that holds it."""
     return sorted(
         str(p.relative_to(folder))
         for p in folder.rglob("*")
-        if p.name != "definitions-index.json" and not (p.name == ".foresight" and p.is_dir())
+        if p.name != "definitions-cache.json" and not (p.name == ".foresight" and p.is_dir())
     )

@@ -25,9 +25,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from foresight import scales
+from foresight.definitions import Definitions
 from foresight.engine import Assessment, Contribution, Engine
 from foresight.errors import ReportError
-from foresight.loader import Definitions
 from foresight.records import Observation, Resolution
 from foresight.report.citations import Citations, Reference
 from foresight.report.common import (

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from foresight.confidence import Confidence
+from foresight.definitions import Definitions
 from foresight.engine import Contribution
-from foresight.loader import Definitions
 from foresight.questions import Change, Question, time_frame
 from foresight.report.citations import Citations, Reference
 from foresight.report.common import NOTABLE, clause, long_date, pct

@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from foresight.definitions import Definitions
 from foresight.engine import Contribution
-from foresight.loader import Definitions
 from foresight.questions import Question
 from foresight.report.citations import Citations, Reference
 from foresight.report.common import clause

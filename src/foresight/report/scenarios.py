@@ -6,8 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from foresight import scales
+from foresight.definitions import Definitions
 from foresight.engine import Contribution, Explanation
-from foresight.loader import Definitions
 from foresight.questions import OPEN, Board, Standing, time_frame
 from foresight.report.citations import Citations, Reference
 

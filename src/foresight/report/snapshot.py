@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from foresight.loader import Definitions
+from foresight.definitions import Definitions
 
 SNAPSHOT_DIR = ".snapshots"
 FORMAT = 1

@@ -7,7 +7,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from foresight import scoring
-from foresight.loader import Definitions
+from foresight.definitions import Definitions
 from foresight.records import Observation, Resolution
 
 Evidence = Callable[[Collection[str]], Sequence[Observation]]

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from foresight import engine as engine_module
+from foresight.definitions import Definitions
 from foresight.engine import Contribution
-from foresight.loader import Definitions
 from foresight.records import Observation
 from foresight.report.citations import Citations
 from foresight.report.common import add_months, long_date, pct
