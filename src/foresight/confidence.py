@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -238,6 +238,7 @@ class _Setting:
         # (Engine._shared_exclusions)
         self.shared = {key for key, sides in holders.items() if len(sides) > 1}
         self._full_base: dict[str, float] | None = None
+        self._base_ranked: dict[int, list[tuple[float, float, object]]] = {}
         self._by_scenario: dict[str, list[int]] | None = None
         self._sharing: dict[object, list[int]] | None = None
         self._subset_base: dict[tuple[int, ...], dict[str, float]] = {}
@@ -260,26 +261,41 @@ class _Setting:
         totals = {m.id: self.totals[m.id] + delta.get(m.id, 0.0) for m in members}
         return outcome_probabilities(members, posterior(members, totals), self.resolutions)
 
+    def _ranked(
+        self, c: int, change: Callable[[Reports], Reports] | None
+    ) -> list[tuple[float, float, object]]:
+        """A chain's events (potential, aged weight, key), strongest first, after change;
+        unchanged, computed once."""
+        if change is None and c in self._base_ranked:
+            return self._base_ranked[c]
+        chain = self.evidence[c]
+        events = []
+        for key, reports in zip(chain.keys, chain.events, strict=True):
+            weight = event_weight(change(reports) if change else reports, self.day, chain.rate)
+            if weight is not None:
+                events.append((weight[0], weight[1], key))
+        events.sort(key=lambda e: -e[0])
+        if change is None:
+            self._base_ranked[c] = events
+        return events
+
     def _full(
         self,
         change: Callable[[Reports], Reports] | None = None,
         log_of: Callable[[ChainEvidence, str, float], float] | None = None,
         subset: Sequence[int] | None = None,
+        altered: Collection[int] | None = None,
     ) -> dict[str, float]:
         """Every scenario's evidence over the chains (all, or subset: positions in evidence
         closed under sharing an event key), shared events moving each scenario once
-        (through the chain where their marginal term is largest), as the engine does."""
+        (through the chain where their marginal term is largest), as the engine does.
+        change alters reports of the chains in altered only (all when None)."""
         ranked: list[list[tuple[float, float, object]]] = []
         logs: list[dict[str, float]] = []
-        chosen = [self.evidence[c] for c in subset] if subset is not None else self.evidence
-        for chain in chosen:
-            events = []
-            for key, reports in zip(chain.keys, chain.events, strict=True):
-                weight = event_weight(change(reports) if change else reports, self.day, chain.rate)
-                if weight is not None:
-                    events.append((weight[0], weight[1], key))
-            events.sort(key=lambda e: -e[0])
-            ranked.append(events)
+        positions = subset if subset is not None else range(len(self.evidence))
+        chosen = [self.evidence[c] for c in positions]
+        for c, chain in zip(positions, chosen, strict=True):
+            ranked.append(self._ranked(c, change if altered is None or c in altered else None))
             logs.append(
                 {sid: log_of(chain, sid, log) if log_of else log for sid, log in chain.logs.items()}
             )
@@ -293,8 +309,8 @@ class _Setting:
             return total
 
         totals: dict[str, float] = defaultdict(float)
-        for events, chain_logs in zip(ranked, logs, strict=True):
-            weight = weight_of(events, set())
+        whole = [weight_of(events, set()) for events in ranked]
+        for weight, chain_logs in zip(whole, logs, strict=True):
             for sid, log in chain_logs.items():
                 totals[sid] += log * weight
         holders: dict[object, list[int]] = defaultdict(list)
@@ -312,17 +328,14 @@ class _Setting:
                 if len(moving) < 2:
                     continue
                 marginal = {
-                    c: abs(logs[c][sid])
-                    * (weight_of(ranked[c], set()) - weight_of(ranked[c], {key}))
-                    for c in moving
+                    c: abs(logs[c][sid]) * (whole[c] - weight_of(ranked[c], {key})) for c in moving
                 }
                 best = max(moving, key=lambda c: (marginal[c], chosen[c].key))
                 for c in moving:
                     if c != best:
                         excluded[(c, sid)].add(key)
         for (c, sid), keys in excluded.items():
-            change_of = weight_of(ranked[c], keys) - weight_of(ranked[c], set())
-            totals[sid] += logs[c][sid] * change_of
+            totals[sid] += logs[c][sid] * (weight_of(ranked[c], keys) - whole[c])
         return totals
 
     def _full_delta(
@@ -338,11 +351,12 @@ class _Setting:
                 self._full_base = self._full()
             after = self._full(change, log_of)
             return {sid: after[sid] - self._full_base.get(sid, 0.0) for sid in after}
+        touched = set(touched)
         subset = self._closure(touched)
         before = self._subset_base.get(tuple(subset))
         if before is None:
             before = self._subset_base[tuple(subset)] = self._full(None, None, subset)
-        after = self._full(change, log_of, subset)
+        after = self._full(change, log_of, subset, touched)
         return {sid: after.get(sid, 0.0) - before.get(sid, 0.0) for sid in {*before, *after}}
 
     def _closure(self, touched: Iterable[int]) -> list[int]:
