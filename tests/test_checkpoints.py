@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from foresight.engine import Assessment
-from foresight.store import NewObservation, checkpoints
+from foresight.store import NewObservation, checkpoints, open_store
 from foresight.summary import month_end
 from foresight.workspace import Workspace
 
@@ -202,3 +203,29 @@ def test_a_reader_that_cannot_write_still_gets_its_path(log_ws: Path, tmp_path: 
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
+
+
+def test_a_reader_waits_for_an_open_write_and_then_keeps_nothing(
+    log_ws: Path, stores: Stores
+) -> None:
+    url = stores.new_url()
+    with open_store(url) as store:
+        store.add([report("example-indicator", 10, 1)], "tester")
+        seen = checkpoints.version(store)
+    point = checkpoints.Point(DATES[0], {"example-scenario": 9.0}, {}, 0)
+    kept: list[bool] = []
+
+    def reader() -> None:
+        with open_store(url) as other:
+            kept.append(checkpoints.keep(other, "key", "", seen, [point]))
+
+    with open_store(url) as writer, writer._write():
+        checkpoints.forget(writer, DATES[0])  # the version raised, not yet committed
+        thread = threading.Thread(target=reader)
+        thread.start()
+        thread.join(1.0)
+        assert thread.is_alive()  # the reader waits for the write
+    thread.join(10.0)
+    assert kept == [False]
+    with open_store(url) as store:
+        assert store.conn.execute("SELECT count(*) FROM path_points").fetchone()[0] == 0

@@ -354,7 +354,7 @@ class Engine:
         variance and counts (chains, ratios, spreads, decay rates, scenarios) and of the
         code that weighs them: equal fingerprints weigh any log alike."""
         digest = hashlib.sha256()
-        for module in (__file__, chains_module.__file__):
+        for module in (__file__, chains_module.__file__, scales.__file__):
             digest.update(Path(module).read_bytes())
         for part in (
             sorted(self.definitions.scenarios),

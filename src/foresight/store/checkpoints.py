@@ -13,7 +13,10 @@ Every write (add, retract, amend) deletes, inside its own transaction, the point
 or after the earliest report it touches and raises the version. A reader notes the version
 before it reads the log and stores what it computed only if the version is unchanged,
 in one write transaction, so a point computed from a log that a writer has since changed
-is never kept. "As known on" replays never use checkpoints.
+is never kept. A writer raises the version before it deletes, and a PostgreSQL reader
+reads the version FOR UPDATE: a reader that comes while a write is open waits for it and
+then sees the new version (SQLite has one writer at a time). "As known on" replays never
+use checkpoints.
 """
 
 from __future__ import annotations
@@ -109,7 +112,10 @@ def keep(store: Store, definitions: str, audience: str, seen: int, points: Itera
     )
     try:
         with store._write():
-            if int(store.conn.execute("SELECT version FROM path_state").fetchone()[0]) != seen:
+            # PostgreSQL: wait for a writer that has raised the version but not committed
+            lock = " FOR UPDATE" if mark == "%s" else ""
+            found = store.conn.execute("SELECT version FROM path_state" + lock).fetchone()[0]
+            if int(found) != seen:
                 return False
             store.conn.execute(
                 f"DELETE FROM path_points WHERE definitions <> {mark}", (definitions,)
@@ -129,6 +135,9 @@ def keep(store: Store, definitions: str, audience: str, seen: int, points: Itera
 def forget(store: Store, since: dt.date | None) -> None:
     """Inside a write: drop the points a change to reports dated since could alter (all
     of them when since is None) and raise the version."""
+    # The version first: its row lock makes a reader about to keep points wait for this
+    # write, and then see that the log changed.
+    store.conn.execute("UPDATE path_state SET version = version + 1")
     if since is None:
         store.conn.execute("DELETE FROM path_points")
     else:
@@ -136,4 +145,3 @@ def forget(store: Store, since: dt.date | None) -> None:
             f"DELETE FROM path_points WHERE day >= {store._marker}",
             (since.toordinal() - EPOCH,),
         )
-    store.conn.execute("UPDATE path_state SET version = version + 1")
