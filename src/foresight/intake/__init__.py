@@ -18,7 +18,7 @@ from foresight.intake.checker import (
     new_observation,
 )
 from foresight.intake.export import export_file, export_record, write_export
-from foresight.intake.readers import Batch, format_of, read_file
+from foresight.intake.readers import Batch, Checked, check_file, format_of, read_file
 
 __all__ = [
     "AUDIT_FIELDS",
@@ -28,7 +28,9 @@ __all__ = [
     "REQUIRED",
     "ROW_ORDER",
     "Batch",
+    "Checked",
     "Checker",
+    "check_file",
     "export_file",
     "export_record",
     "format_of",

@@ -37,10 +37,6 @@ if TYPE_CHECKING:
 Progress = Callable[[int], None]
 """Told how many more rows have been handled, as a long write goes on."""
 
-# Rows written per round trip: large enough to be fast, small enough for a lively
-# progress bar and a bounded amount of work between two progress reports.
-CHUNK = 20_000
-
 
 @dataclass(slots=True)
 class NewObservation:
@@ -78,7 +74,8 @@ class AddResult:
 
     added: int
     skipped: int  # rows whose content was already in the log, or repeated in the batch
-    ids: list[int] = field(default_factory=list)  # the new ids, ascending
+    # the new ids, ascending (left empty when more than writing.KEPT_IDS were added)
+    ids: list[int] = field(default_factory=list)
     retracted: int = 0  # retractions carried over from an export
 
 
@@ -412,16 +409,35 @@ class Store(ABC):
                 and all(row.origin_id is not None for row in rows)
                 and len(set(keys)) == len(keys)
             )
-            with self._write(exclusive=explicit_ids):
-                if explicit_ids and not self._is_empty():
-                    explicit_ids = False
-                batch = _Batch(self, rows, keys, analyst, utc_now(), explicit_ids, progress)
-                result = batch.run()
-                if result.retracted:
-                    self._refresh_evidence({row.indicator for row in rows})
-                elif result.added:
-                    self._refresh_evidence((), added=result.ids)
-                return result
+            return self.add_chunks([(rows, keys)], analyst, progress, explicit_ids=explicit_ids)
+
+    def add_chunks(
+        self,
+        chunks: Iterable[tuple[Sequence[NewObservation], Sequence[bytes]]],
+        analyst: str,
+        progress: Progress | None = None,
+        *,
+        explicit_ids: bool = False,
+        referenced: Collection[int] | None = None,
+    ) -> AddResult:
+        """Add rows read chunk by chunk, with their content keys, as add does: in one
+        transaction, which a failure midway (in the store or in the chunks) rolls back.
+
+        explicit_ids: every row has an origin_id and no content key repeats, so that into
+        an empty log the rows keep their ids. referenced: the origin ids that rows amend
+        (None: any may be), the only ones remembered along the way. The result's ids are
+        left empty when more than writing.KEPT_IDS rows are added.
+        """
+        from foresight.store.writing import Writer
+
+        with paused_gc(), self._write(exclusive=explicit_ids):
+            if explicit_ids and not self._is_empty():
+                explicit_ids = False
+            writer = Writer(self, analyst, utc_now(), explicit_ids, referenced, progress)
+            writer.write(chunks)
+            result = writer.finish()
+            writer.refresh_evidence(result)
+            return result
 
     def retract(self, observation_id: int, reason: str, analyst: str) -> None:
         """Retract an observation: it stays in the log, marked, and stops counting."""
@@ -451,11 +467,13 @@ class Store(ABC):
             retraction_reason=None,
         )
         key = content_key(row)
+        from foresight.store.writing import check_ids
+
         with self._write():
             old = self._check_current(observation_id)
             record = self._record(row, key, analyst, self._encode_time(now), observation_id)
             inserted = self._insert([record], False)
-            _check_ids(inserted)
+            check_ids(inserted)
             if not inserted:
                 same = self._lookup([key]).get(key)
                 if same == observation_id:
@@ -658,111 +676,6 @@ class Store(ABC):
                 seen.add(key)
                 added += 1
         return AddResult(added=added, skipped=len(keys) - added)
-
-
-class _Batch:
-    """One add in progress: writes rows in chunks, mapping export ids to log ids."""
-
-    def __init__(
-        self,
-        store: Store,
-        rows: Sequence[NewObservation],
-        keys: list[bytes],
-        analyst: str,
-        now: dt.datetime,
-        explicit_ids: bool,
-        progress: Progress | None,
-    ) -> None:
-        self.store = store
-        self.rows = rows
-        self.keys = keys
-        self.analyst = analyst
-        self.now = store._encode_time(now)
-        self.explicit_ids = explicit_ids
-        self.progress = progress
-        self.ids: dict[bytes, int] = {}  # content key -> id here, of rows linked to
-        self.by_origin: dict[int, int] = {}  # id in the export -> id in this log
-        self.new_ids: list[int] = []
-
-    def run(self) -> AddResult:
-        """Write every row, then the retractions; return what was done."""
-        pending: list[int] = []
-        pending_origins: set[int] = set()
-        for i, row in enumerate(self.rows):
-            # An amendment can only be linked once the row it amends has an id here.
-            if row.amends is not None and row.amends in pending_origins:
-                self._flush(pending, pending_origins)
-            pending.append(i)
-            if row.origin_id is not None:
-                pending_origins.add(row.origin_id)
-            if len(pending) >= CHUNK:
-                self._flush(pending, pending_origins)
-        self._flush(pending, pending_origins)
-        retractions = [
-            (
-                self.ids[self.keys[i]],
-                row.retracted_at,
-                row.retracted_by or row.analyst or self.analyst,
-                row.retraction_reason or "",
-            )
-            for i, row in enumerate(self.rows)
-            if row.retracted_at is not None
-        ]
-        retracted = self.store._insert_retractions(retractions) if retractions else 0
-        added = len(self.new_ids)
-        return AddResult(
-            added=added,
-            skipped=len(self.rows) - added,
-            ids=sorted(self.new_ids),
-            retracted=retracted,
-        )
-
-    def _flush(self, pending: list[int], pending_origins: set[int]) -> None:
-        if not pending:
-            return
-        store, rows, keys = self.store, self.rows, self.keys
-        records = [
-            store._record(
-                rows[i],
-                keys[i],
-                self.analyst,
-                self.now,
-                None if rows[i].amends is None else self.by_origin.get(rows[i].amends),
-                rows[i].origin_id if self.explicit_ids else None,
-            )
-            for i in pending
-        ]
-        inserted = store._insert(records, self.explicit_ids)
-        _check_ids(inserted)
-        self.new_ids.extend(inserted.values())
-        # Keep the ids only of rows that are referred to later: links and retractions.
-        linked = [
-            i for i in pending if rows[i].origin_id is not None or rows[i].retracted_at is not None
-        ]
-        for i in linked:
-            found = inserted.get(keys[i])
-            if found is not None:
-                self.ids[keys[i]] = found
-        missing = {keys[i] for i in linked if keys[i] not in self.ids}
-        if missing:  # already in the log, or repeated in this batch
-            self.ids.update(store._lookup(missing))
-        for i in linked:
-            origin = rows[i].origin_id
-            if origin is not None:
-                self.by_origin[origin] = self.ids[keys[i]]
-        if self.progress is not None:
-            self.progress(len(pending))
-        pending.clear()
-        pending_origins.clear()
-
-
-def _check_ids(inserted: dict[bytes, int]) -> None:
-    """Refuse ids past bounds.MAX_ID (the write's transaction is then rolled back)."""
-    if inserted and max(inserted.values()) > bounds.MAX_ID:
-        raise StoreError(
-            f"the log has run out of observation ids (the largest is {bounds.MAX_ID}); "
-            "nothing was written"
-        )
 
 
 def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
