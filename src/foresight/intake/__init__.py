@@ -4,7 +4,9 @@ The file format is one flat record per observation, the same keys in every forma
 FIELDS for new observations; an export adds AUDIT_FIELDS, which an import uses to
 re-create the same log (who recorded what when, retractions and amendment links).
 
-checker: one field at a time; readers: whole files, all or nothing; export: files out.
+checker: one field at a time; readers: whole files, all or nothing; links: the checks
+across rows; bulk: a whole import in bounded memory (imported on its own, by `import`
+alone); export: files out.
 """
 
 from foresight.intake.checker import (

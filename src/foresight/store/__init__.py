@@ -379,6 +379,45 @@ class Store(ABC):
         key = content_key(row)
         return self._lookup([key]).get(key)
 
+    def is_empty(self) -> bool:
+        """Whether the log has never held an observation."""
+        with self._errors():
+            return self._is_empty()
+
+    def ids_of(self, keys: Collection[bytes]) -> dict[bytes, int]:
+        """Return the ids of the logged observations (retracted or not) with these content keys."""
+        return self._lookup(keys)
+
+    def reports(
+        self, indicators: Collection[str], since: dt.date, until: dt.date
+    ) -> Iterator[tuple[int, str, dt.date, bool, str]]:
+        """Yield (id, indicator, observed_on, absent, source) of the current observations
+        of these indicators dated from since to until, by id: what tells a report that
+        looks like another, read a page at a time (never the whole log in memory)."""
+        mark = self._marker
+        sql = (
+            "SELECT o.id, o.indicator, o.observed_on, o.absent, o.source FROM observations o "
+            f"WHERE o.id > {mark} AND o.observed_on BETWEEN {mark} AND {mark} AND NOT EXISTS "
+            "(SELECT 1 FROM retractions r WHERE r.observation_id = o.id) "
+            f"ORDER BY o.id LIMIT {REPORTS_PAGE}"
+        )
+        wanted = set(indicators)
+        first, last = self._encode_date(since), self._encode_date(until)
+        days: dict[Any, dt.date] = {}
+        after = 0
+        while True:
+            with self._errors():
+                page = self.conn.execute(sql, (after, first, last)).fetchall()
+            for id_, indicator, day, absent, source in page:
+                if indicator in wanted:
+                    found = days.get(day)
+                    if found is None:
+                        found = days[day] = _as_day(day)
+                    yield id_, indicator, found, bool(absent), source
+            if len(page) < REPORTS_PAGE:
+                return
+            after = page[-1][0]
+
     def unlogged(self, rows: Sequence[NewObservation]) -> list[NewObservation]:
         """The rows whose content the log does not hold yet (those an add would write)."""
         keys = [content_key(row) for row in rows]
@@ -676,6 +715,15 @@ class Store(ABC):
                 seen.add(key)
                 added += 1
         return AddResult(added=added, skipped=len(keys) - added)
+
+
+# Rows read per query by Store.reports.
+REPORTS_PAGE = 50_000
+
+
+def _as_day(value: Any) -> dt.date:
+    """A date as a backend returns it: a date, or YYYY-MM-DD text."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
 def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
