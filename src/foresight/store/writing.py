@@ -9,8 +9,10 @@ here. Only the ids of rows referred to later (amended, or retracted) are remembe
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Sequence
-from typing import TYPE_CHECKING
+import threading
+from collections.abc import Collection, Generator, Iterable, Iterator, Sequence
+from queue import Full, Queue
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from foresight import bounds
 from foresight.errors import StoreError
@@ -50,9 +52,6 @@ class Writer:
         self.progress = progress
         self.by_origin: dict[int, int] = {}  # id in the export -> id in this log
         self.retractions: list[tuple[int, dt.datetime, str, str]] = []
-        self.pending: list[NewObservation] = []
-        self.pending_keys: list[bytes] = []
-        self.pending_origins: set[int] = set()
         self.rows = 0
         self.added = 0
         self.new_ids: list[int] = []  # up to KEPT_IDS + 1 of them
@@ -60,26 +59,52 @@ class Writer:
         self.added_indicators: set[str] = set()  # of the rows added
 
     def write(self, chunks: Iterable[Chunk]) -> None:
-        """Write the rows of every chunk, in order."""
+        """Write the rows of every chunk, in order.
+
+        A second thread reads the chunks and encodes the rows while the database writes
+        the previous batch (SQLite and psycopg let other Python threads run meanwhile)."""
+        batches = prefetch(self._batches(chunks))
+        try:
+            for batch in batches:
+                self._insert(batch)
+        finally:
+            batches.close()  # stops the second thread at once when a write fails
+
+    def _batches(self, chunks: Iterable[Chunk]) -> Iterator[_Batch]:
+        """Group the rows into batches of at most CHUNK, encoded for the store."""
         referenced = self.referenced
-        for rows, keys in chunks:
-            for row, key in zip(rows, keys, strict=True):
+        rows: list[NewObservation] = []
+        keys: list[bytes] = []
+        origins: set[int] = set()
+        for chunk_rows, chunk_keys in chunks:
+            for row, key in zip(chunk_rows, chunk_keys, strict=True):
                 # An amendment can only be linked once the row it amends has an id here.
-                if row.amends is not None and row.amends in self.pending_origins:
-                    self._flush()
-                self.pending.append(row)
-                self.pending_keys.append(key)
+                if (row.amends is not None and row.amends in origins) or len(rows) >= CHUNK:
+                    yield self._encode(rows, keys)
+                    rows, keys = [], []
+                    origins = set()
+                rows.append(row)
+                keys.append(key)
                 origin = row.origin_id
                 if origin is not None and (referenced is None or origin in referenced):
-                    self.pending_origins.add(origin)
-                if len(self.pending) >= CHUNK:
-                    self._flush()
+                    origins.add(origin)
+        if rows:
+            yield self._encode(rows, keys)
+
+    def _encode(self, rows: list[NewObservation], keys: list[bytes]) -> _Batch:
+        """The rows as the store writes them; amendment links are set when written."""
+        record, analyst, now = self.store._record, self.analyst, self.now
+        explicit = self.explicit_ids
+        records = [
+            record(row, key, analyst, now, None, row.origin_id if explicit else None)
+            for row, key in zip(rows, keys, strict=True)
+        ]
+        return rows, keys, records
 
     def finish(self) -> AddResult:
-        """Write what is pending, then the retractions; return what was done."""
+        """Write the retractions; return what was done."""
         from foresight.store import AddResult
 
-        self._flush()
         store = self.store
         retracted = store._insert_retractions(self.retractions) if self.retractions else 0
         return AddResult(
@@ -99,23 +124,20 @@ class Writer:
         elif result.added:
             store._refresh_evidence((), added=result.ids)
 
-    def _flush(self) -> None:
-        rows, keys = self.pending, self.pending_keys
-        if not rows:
-            return
-        store, by_origin, analyst, now = self.store, self.by_origin, self.analyst, self.now
+    def _insert(self, batch: _Batch) -> None:
+        rows, keys, records = batch
+        store, by_origin, analyst = self.store, self.by_origin, self.analyst
         explicit, referenced = self.explicit_ids, self.referenced
-        records = [
-            store._record(
-                row,
-                key,
-                analyst,
-                now,
-                None if row.amends is None else by_origin.get(row.amends),
-                row.origin_id if explicit else None,
-            )
-            for row, key in zip(rows, keys, strict=True)
-        ]
+        for i, row in enumerate(rows):
+            if row.amends is not None and row.amends in by_origin:
+                records[i] = store._record(
+                    row,
+                    keys[i],
+                    analyst,
+                    self.now,
+                    by_origin[row.amends],
+                    row.origin_id if explicit else None,
+                )
         inserted = store._insert(records, explicit)
         check_ids(inserted)
         self.rows += len(rows)
@@ -151,8 +173,55 @@ class Writer:
                     )
         if self.progress is not None:
             self.progress(len(rows))
-        self.pending, self.pending_keys = [], []
-        self.pending_origins.clear()
+
+
+_Batch = tuple[list["NewObservation"], list[bytes], list[tuple[Any, ...]]]
+T = TypeVar("T")
+_DONE = object()
+# Batches read ahead of the one being written: enough to keep the database busy.
+AHEAD = 2
+
+
+def prefetch(items: Iterator[T]) -> Generator[T, None, None]:
+    """Yield the items, made by a second thread up to AHEAD items ahead.
+
+    An error in the making is raised here, in order; when the consumer stops early (an
+    error in the write), the second thread is told to stop and waited for."""
+    queue: Queue[tuple[Any, BaseException | None]] = Queue(maxsize=AHEAD)
+    stop = threading.Event()
+
+    def put(item: Any, error: BaseException | None = None) -> bool:
+        while not stop.is_set():
+            try:
+                queue.put((item, error), timeout=0.05)
+                return True
+            except Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+        except BaseException as exc:  # handed over to the consumer, raised there
+            put(_DONE, exc)
+            return
+        put(_DONE)
+
+    thread = threading.Thread(target=produce, name="foresight-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, error = queue.get()
+            if error is not None:
+                raise error
+            if item is _DONE:
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def check_ids(inserted: dict[bytes, int]) -> None:
