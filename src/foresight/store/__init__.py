@@ -178,12 +178,23 @@ def content_key(row: NewObservation | Observation) -> bytes:
     Fields are joined by NUL, which no text field may contain (intake refuses it and
     PostgreSQL cannot store it), so different contents never join to the same text.
     """
+    day = row.observed_on
+    day_text = _DAY_TEXTS.get(day) if type(day) is dt.date else None
+    if day_text is None:
+        day_text = date_text(day)  # 2022-06 for a month-only date
+        if type(day) is dt.date and len(_DAY_TEXTS) < _CACHED:
+            _DAY_TEXTS[day] = day_text
+    strength = _STRENGTH_TEXTS.get(row.strength)
+    if strength is None:
+        strength = repr(float(row.strength))
+        if len(_STRENGTH_TEXTS) < _CACHED:
+            _STRENGTH_TEXTS[row.strength] = strength
     content = "\0".join(
         (
             row.indicator,
-            date_text(row.observed_on),  # 2022-06 for a month-only date
+            day_text,
             "absent" if row.absent else "observed",
-            repr(float(row.strength)),
+            strength,
             row.source,
             row.source_url or "",
             row.reliability,
@@ -194,6 +205,12 @@ def content_key(row: NewObservation | Observation) -> bytes:
         )
     )
     return hashlib.sha256(content.encode()).digest()
+
+
+# The texts content_key writes for plain dates and for strengths, which imports repeat.
+_DAY_TEXTS: dict[dt.date, str] = {}
+_STRENGTH_TEXTS: dict[float, str] = {}
+_CACHED = 100_000
 
 
 @contextmanager
