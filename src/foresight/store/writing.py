@@ -9,10 +9,8 @@ here. Only the ids of rows referred to later (amended, or retracted) are remembe
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections.abc import Collection, Generator, Iterable, Iterator, Sequence
-from queue import Full, Queue
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from foresight import bounds
 from foresight.errors import StoreError
@@ -59,16 +57,12 @@ class Writer:
         self.added_indicators: set[str] = set()  # of the rows added
 
     def write(self, chunks: Iterable[Chunk]) -> None:
-        """Write the rows of every chunk, in order.
-
-        A second thread reads the chunks and encodes the rows while the database writes
-        the previous batch (SQLite and psycopg let other Python threads run meanwhile)."""
-        batches = prefetch(self._batches(chunks))
-        try:
-            for batch in batches:
-                self._insert(batch)
-        finally:
-            batches.close()  # stops the second thread at once when a write fails
+        """Write the rows of every chunk, in order."""
+        # Not in a second thread: sqlite3 gives up Python's lock for each row it steps
+        # through, and waits up to the switch interval to get it back from a thread busy
+        # encoding, so that the two threads take as long as one (measured).
+        for batch in self._batches(chunks):
+            self._insert(batch)
 
     def _batches(self, chunks: Iterable[Chunk]) -> Iterator[_Batch]:
         """Group the rows into batches of at most CHUNK, encoded for the store."""
@@ -176,52 +170,6 @@ class Writer:
 
 
 _Batch = tuple[list["NewObservation"], list[bytes], list[tuple[Any, ...]]]
-T = TypeVar("T")
-_DONE = object()
-# Batches read ahead of the one being written: enough to keep the database busy.
-AHEAD = 2
-
-
-def prefetch(items: Iterator[T]) -> Generator[T, None, None]:
-    """Yield the items, made by a second thread up to AHEAD items ahead.
-
-    An error in the making is raised here, in order; when the consumer stops early (an
-    error in the write), the second thread is told to stop and waited for."""
-    queue: Queue[tuple[Any, BaseException | None]] = Queue(maxsize=AHEAD)
-    stop = threading.Event()
-
-    def put(item: Any, error: BaseException | None = None) -> bool:
-        while not stop.is_set():
-            try:
-                queue.put((item, error), timeout=0.05)
-                return True
-            except Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if not put(item):
-                    return
-        except BaseException as exc:  # handed over to the consumer, raised there
-            put(_DONE, exc)
-            return
-        put(_DONE)
-
-    thread = threading.Thread(target=produce, name="foresight-prefetch", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item, error = queue.get()
-            if error is not None:
-                raise error
-            if item is _DONE:
-                return
-            yield item
-    finally:
-        stop.set()
-        thread.join()
 
 
 def check_ids(inserted: dict[bytes, int]) -> None:
