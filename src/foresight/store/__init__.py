@@ -29,7 +29,14 @@ from typing import TYPE_CHECKING, Any
 
 from foresight import bounds, scales
 from foresight.errors import InputError, StoreError, UnknownIdError
-from foresight.records import OUTCOMES, Observation, Resolution, date_precision, date_text
+from foresight.records import (
+    OUTCOMES,
+    MonthDate,
+    Observation,
+    Resolution,
+    date_precision,
+    date_text,
+)
 
 if TYPE_CHECKING:
     from foresight.store.summary import Evidence
@@ -712,6 +719,43 @@ class Store(ABC):
             date_precision(row.observed_on),
             key,
         )
+
+    def _encoder(
+        self, analyst: str, now: Any
+    ) -> Callable[[NewObservation, bytes, int | None, int | None], tuple[Any, ...]]:
+        """_record as one function for a bulk of rows: (row, key, amends, explicit_id)."""
+        encode_date, encode_time = self._encode_date, self._encode_time
+        days: dict[dt.date, Any] = {}
+
+        def encode(
+            row: NewObservation, key: bytes, amends: int | None, explicit_id: int | None
+        ) -> tuple[Any, ...]:
+            day = row.observed_on
+            stored = days.get(day)
+            if stored is None:
+                stored = days[day] = encode_date(day)
+            at = row.recorded_at
+            return (
+                explicit_id,
+                row.indicator,
+                stored,
+                now if at is None else encode_time(at),
+                row.analyst or analyst,
+                row.absent,
+                row.strength,
+                row.source,
+                row.source_url,
+                row.reliability,
+                row.credibility,
+                row.event,
+                row.tlp,
+                row.note,
+                amends,
+                "month" if type(day) is MonthDate else "day",
+                key,
+            )
+
+        return encode
 
     def _check_current(self, observation_id: int) -> Observation:
         """Return the observation if it exists and has not been retracted."""

@@ -9,8 +9,8 @@ here. Only the ids of rows referred to later (amended, or retracted) are remembe
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Collection, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from foresight import bounds
 from foresight.errors import StoreError
@@ -50,6 +50,10 @@ class Writer:
         self.progress = progress
         self.by_origin: dict[int, int] = {}  # id in the export -> id in this log
         self.retractions: list[tuple[int, dt.datetime, str, str]] = []
+        self.pending: list[NewObservation] = []
+        self.pending_keys: list[bytes] = []
+        self.pending_origins: set[int] = set()
+        self.encode = store._encoder(analyst, self.now)
         self.rows = 0
         self.added = 0
         self.new_ids: list[int] = []  # up to KEPT_IDS + 1 of them
@@ -58,42 +62,30 @@ class Writer:
 
     def write(self, chunks: Iterable[Chunk]) -> None:
         """Write the rows of every chunk, in order."""
-        # Not in a second thread: sqlite3 gives up Python's lock for each row it steps
-        # through, and waits up to the switch interval to get it back from a thread busy
-        # encoding, so that the two threads take as long as one (measured).
-        for batch in self._batches(chunks):
-            self._insert(batch)
-
-    def _batches(self, chunks: Iterable[Chunk]) -> Iterator[_Batch]:
-        """Group the rows into batches of at most CHUNK, encoded for the store."""
         referenced = self.referenced
-        rows: list[NewObservation] = []
-        keys: list[bytes] = []
-        origins: set[int] = set()
-        for chunk_rows, chunk_keys in chunks:
-            for row, key in zip(chunk_rows, chunk_keys, strict=True):
+        pending, pending_keys = self.pending, self.pending_keys
+        origins = self.pending_origins
+        for rows, keys in chunks:
+            if not pending and len(rows) <= CHUNK and all(row.amends is None for row in rows):
+                self._insert(rows, keys)  # the common case: a chunk as it comes
+                continue
+            for row, key in zip(rows, keys, strict=True):
                 # An amendment can only be linked once the row it amends has an id here.
-                if (row.amends is not None and row.amends in origins) or len(rows) >= CHUNK:
-                    yield self._encode(rows, keys)
-                    rows, keys = [], []
-                    origins = set()
-                rows.append(row)
-                keys.append(key)
+                if (row.amends is not None and row.amends in origins) or len(pending) >= CHUNK:
+                    self._flush()
+                pending.append(row)
+                pending_keys.append(key)
                 origin = row.origin_id
                 if origin is not None and (referenced is None or origin in referenced):
                     origins.add(origin)
-        if rows:
-            yield self._encode(rows, keys)
+        self._flush()
 
-    def _encode(self, rows: list[NewObservation], keys: list[bytes]) -> _Batch:
-        """The rows as the store writes them; amendment links are set when written."""
-        record, analyst, now = self.store._record, self.analyst, self.now
-        explicit = self.explicit_ids
-        records = [
-            record(row, key, analyst, now, None, row.origin_id if explicit else None)
-            for row, key in zip(rows, keys, strict=True)
-        ]
-        return rows, keys, records
+    def _flush(self) -> None:
+        if self.pending:
+            self._insert(self.pending, self.pending_keys)
+            self.pending.clear()
+            self.pending_keys.clear()
+            self.pending_origins.clear()
 
     def finish(self) -> AddResult:
         """Write the retractions; return what was done."""
@@ -118,20 +110,18 @@ class Writer:
         elif result.added:
             store._refresh_evidence((), added=result.ids)
 
-    def _insert(self, batch: _Batch) -> None:
-        rows, keys, records = batch
+    def _insert(self, rows: Sequence[NewObservation], keys: Sequence[bytes]) -> None:
         store, by_origin, analyst = self.store, self.by_origin, self.analyst
-        explicit, referenced = self.explicit_ids, self.referenced
-        for i, row in enumerate(rows):
-            if row.amends is not None and row.amends in by_origin:
-                records[i] = store._record(
-                    row,
-                    keys[i],
-                    analyst,
-                    self.now,
-                    by_origin[row.amends],
-                    row.origin_id if explicit else None,
-                )
+        explicit, referenced, encode = self.explicit_ids, self.referenced, self.encode
+        records = [
+            encode(
+                row,
+                key,
+                None if row.amends is None else by_origin.get(row.amends),
+                row.origin_id if explicit else None,
+            )
+            for row, key in zip(rows, keys, strict=True)
+        ]
         inserted = store._insert(records, explicit)
         check_ids(inserted)
         self.rows += len(rows)
@@ -167,9 +157,6 @@ class Writer:
                     )
         if self.progress is not None:
             self.progress(len(rows))
-
-
-_Batch = tuple[list["NewObservation"], list[bytes], list[tuple[Any, ...]]]
 
 
 def check_ids(inserted: dict[bytes, int]) -> None:
