@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from foresight import bounds
 from foresight.errors import StoreError
+from foresight.store.summary import MERGE_LIMIT
 
 if TYPE_CHECKING:
     from foresight.store import AddResult, NewObservation, Progress, Store
@@ -22,8 +23,8 @@ if TYPE_CHECKING:
 # progress bar and a bounded amount of work between two progress reports.
 CHUNK = 20_000
 # New ids remembered for merging them into the evidence summary: a larger write
-# rebuilds the indicators it touched instead (foresight.store.summary.MERGE_LIMIT).
-KEPT_IDS = 20_000
+# rebuilds the indicators it touched instead.
+KEPT_IDS = MERGE_LIMIT
 
 Chunk = tuple[Sequence["NewObservation"], Sequence[bytes]]
 """Rows in order, with their content keys."""
