@@ -416,27 +416,31 @@ def import_(
       foresight import reports-2026-01.csv --dry-run
       foresight import reports-2026-01.csv
     """
-    from foresight import intake
+    from foresight.intake.bulk import import_file
 
     workspace = open_workspace(ctx)
     who = _analyst(analyst)
     definitions = workspace.definitions
+    store = workspace.store
     with _progress(file) as steps:
-        checking = steps.step(f"Checking {inert(file.name)}", None)
-        batch = intake.read_file(
-            file, definitions.indicators, workspace.config.default_tlp, fmt, checking
+        done = import_file(
+            file,
+            store,
+            definitions.indicators,
+            workspace.config.default_tlp,
+            who,
+            fmt=fmt,
+            dry_run=dry_run,
+            checking=steps.step(f"Checking {inert(file.name)}", None),
+            writing=lambda rows: steps.step("Writing", rows),
         )
-        for warning in batch.warnings:
-            note(f"Warning: {warning}")
-        store = workspace.store
-        copies = _likely_duplicates(store, batch.rows)
-        writing = None if dry_run else steps.step("Writing", len(batch.rows))
-        result = store.add(batch.rows, who, writing, dry_run=dry_run)
-    rows = len(batch.rows)
-    if copies:
+    for warning in done.warnings:
+        note(f"Warning: {warning}")
+    result, rows = done.result, done.rows
+    if done.copies:
         note(
-            f"Warning: {copies} row(s) look like further copies of a logged report or of an "
-            "earlier row (the same indicator, date and source, no shared event key): each "
+            f"Warning: {done.copies} row(s) look like further copies of a logged report or of "
+            "an earlier row (the same indicator, date and source, no shared event key): each "
             "counts as a separate event. Give reports of one event the same event key."
         )
     if dry_run:
@@ -455,20 +459,6 @@ def import_(
         if result.retracted:
             extra += f"; {result.retracted} retraction(s) carried over"
         note(f"Added {result.added} observation(s) to {store.describe()}{extra}.")
-
-
-def _likely_duplicates(store: Any, rows: list[Any]) -> int:
-    """How many rows look like further copies of a logged report or an earlier row."""
-    from foresight import duplicates
-
-    rows = store.unlogged(rows)  # a re-import compares nothing
-    if not rows:
-        return 0
-    days = [row.observed_on for row in rows]
-    logged = store.observations(
-        False, indicators={row.indicator for row in rows}, since=min(days), until=max(days)
-    )
-    return len(duplicates.likely_duplicates(rows, logged))
 
 
 @click.command()

@@ -4,7 +4,9 @@ The file format is one flat record per observation, the same keys in every forma
 FIELDS for new observations; an export adds AUDIT_FIELDS, which an import uses to
 re-create the same log (who recorded what when, retractions and amendment links).
 
-checker: one field at a time; readers: whole files, all or nothing; export: files out.
+checker: one field at a time; readers: whole files, all or nothing; links: the checks
+across rows; bulk: a whole import in bounded memory (imported on its own, by `import`
+alone); export: files out.
 """
 
 from foresight.intake.checker import (
@@ -18,7 +20,7 @@ from foresight.intake.checker import (
     new_observation,
 )
 from foresight.intake.export import export_file, export_record, write_export
-from foresight.intake.readers import Batch, format_of, read_file
+from foresight.intake.readers import Batch, Checked, check_file, format_of, read_file
 
 __all__ = [
     "AUDIT_FIELDS",
@@ -28,7 +30,9 @@ __all__ = [
     "REQUIRED",
     "ROW_ORDER",
     "Batch",
+    "Checked",
     "Checker",
+    "check_file",
     "export_file",
     "export_record",
     "format_of",

@@ -29,6 +29,7 @@ from foresight.intake.checker import (
     kind_of,
 )
 from foresight.intake.export import unguard_formula
+from foresight.intake.links import Linked, Links
 from foresight.store import NewObservation, Progress, paused_gc
 from foresight.suggest import did_you_mean
 
@@ -41,6 +42,19 @@ class Batch:
     format: str
     rows: list[NewObservation]
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What checking a whole import file found, its rows handed on one by one."""
+
+    label: str
+    format: str
+    rows: int
+    warnings: list[str]
+    all_have_ids: bool  # every row carries an id (the file is an export)
+    referenced: frozenset[int]  # ids in the file that later rows amend
+    dropped: list[tuple[int, int]]  # (row index, id) of amendments of ids not in the file
 
 
 # -- files in ---------------------------------------------------------------------
@@ -69,13 +83,34 @@ def read_file(
     progress: Progress | None = None,
 ) -> Batch:
     """Read and check every row of an import file; raise InputError listing all problems."""
+    rows: list[NewObservation] = []
+    checked = check_file(path, indicators, default_tlp, rows.append, fmt, progress)
+    for index, _ in checked.dropped:
+        rows[index] = replace(rows[index], amends=None)
+    return Batch(checked.label, checked.format, rows, checked.warnings)
+
+
+def check_file(
+    path: Path,
+    indicators: Collection[str],
+    default_tlp: str,
+    sink: Callable[[NewObservation], None],
+    fmt: str | None = None,
+    progress: Progress | None = None,
+) -> Checked:
+    """Check every row of an import file, handing each good row to sink as it is read.
+
+    Raises InputError listing every problem; sink may then have been given rows, which
+    the caller throws away. Amendments of ids not in the file are reported (in the
+    warnings and as dropped), not changed.
+    """
     fmt = format_of(path, fmt)
     label = str(path)
-    reader = _FileReader(label, Checker(indicators, default_tlp), progress)
+    reader = _FileReader(label, Checker(indicators, default_tlp), progress, sink)
     try:
         _check_bytes(path, label)
         # CSV and JSONL are read as a stream, not as one string: a million-row file is
-        # then never in memory whole, only its checked rows are.
+        # never in memory whole, and its rows go on to sink one by one.
         with paused_gc(), path.open(encoding="utf-8-sig", newline="") as stream:
             if fmt == "csv":
                 reader.read_csv(stream)
@@ -136,13 +171,20 @@ MAX_LINE = 2 * 2**20
 class _FileReader:
     """Collects checked rows and located problems while one file is read."""
 
-    def __init__(self, label: str, checker: Checker, progress: Progress | None) -> None:
+    def __init__(
+        self,
+        label: str,
+        checker: Checker,
+        progress: Progress | None,
+        sink: Callable[[NewObservation], None],
+    ) -> None:
         self.label = label
         self.checker = checker
         self.progress = progress
-        self.rows: list[NewObservation] = []
-        # (line, item label) of the rows that carry an id or an amendment link, by index
-        self.places: dict[int, tuple[int | None, str]] = {}
+        self.sink = sink
+        self.rows = 0  # handed to sink
+        self.links = Links()  # the rows that carry an id or an amendment link
+        self.yaml = False  # whether rows are YAML items, named "item N: " in problems
         self.problems: list[str] = []
         self.notes: list[str] = []  # said to the user, whether or not the file imports
         self.total = 0
@@ -181,10 +223,11 @@ class _FileReader:
         """Keep a checked row, or record its problems (at line, or line_of(field))."""
         self.total += 1
         if row is not None:
-            if not self.problems:
+            if not self.problems:  # once the file is known bad, its rows go nowhere
                 if row.origin_id is not None or row.amends is not None:
-                    self.places[len(self.rows)] = (line, item)
-                self.rows.append(row)
+                    self.links.add(self.rows, row.origin_id, row.amends, line)
+                self.sink(row)
+                self.rows += 1
         else:
             for name, message, hint in issues:
                 where = line if line_of is None else line_of(name)
@@ -250,9 +293,13 @@ class _FileReader:
                 line = start
                 start = reader.line_num + 1
                 if len(cells) == width:
-                    for i, cell in enumerate(cells):
-                        if cell[:1] == "'":
-                            cells[i] = unguard_formula(cell)
+                    # One search for a cell starting with ' (a guarded formula) instead of
+                    # a look at each cell: a fifth of the time spent on a row.
+                    joined = "\0".join(cells)
+                    if joined[:1] == "'" or "\0'" in joined:
+                        for i, cell in enumerate(cells):
+                            if cell[:1] == "'":
+                                cells[i] = unguard_formula(cell)
                     cells.append(None)  # what the plan's missing fields read
                     row, issues = check(cells, plan)
                     keep(row, issues, line)
@@ -348,6 +395,7 @@ class _FileReader:
         """Read a YAML list of mappings."""
         from foresight import yamlio
 
+        self.yaml = True
         if all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
             raise InputError(f"{self.label} is empty; there is nothing to import")
         doc = yamlio.parse(text, self.label)
@@ -382,58 +430,38 @@ class _FileReader:
             if self.problems and self.full:
                 return
 
-    def finish(self, fmt: str) -> Batch:
-        """Check links between rows; return the batch or raise InputError with every problem."""
-        warnings: list[str] = []
+    def finish(self, fmt: str) -> Checked:
+        """Check links between rows; return what was found or raise InputError."""
+        linked = Linked(frozenset(), [])
         if not self.problems:
-            warnings = self._link()
+            linked = self.links.check(self.problem, self._item)
         if self.problems:
             raise self.error()
         if not self.rows:
             raise InputError(f"{self.label} holds no observations; there is nothing to import")
         if self.progress is not None:
             self.progress(self.total % PROGRESS_STEP)
-        return Batch(self.label, fmt, self.rows, self.notes + warnings)
+        warnings = list(self.notes)
+        if linked.dropped:
+            ids = [amends for _, amends in linked.dropped]
+            shown = ", ".join(str(i) for i in ids[:10]) + (", …" if len(ids) > 10 else "")
+            warnings.append(
+                f"{len(ids)} row(s) amend observations that are not in the file "
+                f"(ids {shown}); they are imported without that link"
+            )
+        return Checked(
+            self.label,
+            fmt,
+            self.rows,
+            warnings,
+            all_have_ids=self.links.with_ids == self.rows,
+            referenced=linked.referenced,
+            dropped=linked.dropped,
+        )
 
-    def _link(self) -> list[str]:
-        """Check ids and amendment links; drop links to observations not in the file."""
-        first_line: dict[int, int | None] = {}
-        for index, (line, item) in self.places.items():
-            row = self.rows[index]
-            if row.origin_id is not None:
-                if row.origin_id in first_line:
-                    self.problem(
-                        line,
-                        f"{item}id",
-                        f"{row.origin_id} appears twice (first on line "
-                        f"{first_line[row.origin_id]})",
-                        "ids must be unique",
-                    )
-                first_line.setdefault(row.origin_id, line)
-        dropped: list[int] = []
-        seen: set[int] = set()
-        for index, (line, item) in self.places.items():
-            row = self.rows[index]
-            if row.amends is not None and row.amends not in seen:
-                if row.amends in first_line:
-                    self.problem(
-                        line,
-                        f"{item}amends",
-                        f"observation {row.amends} comes later in the file",
-                        "list each observation before its amendments",
-                    )
-                else:
-                    dropped.append(row.amends)
-                    self.rows[index] = replace(row, amends=None)
-            if row.origin_id is not None:
-                seen.add(row.origin_id)
-        if not dropped:
-            return []
-        shown = ", ".join(str(i) for i in dropped[:10]) + (", …" if len(dropped) > 10 else "")
-        return [
-            f"{len(dropped)} row(s) amend observations that are not in the file "
-            f"(ids {shown}); they are imported without that link"
-        ]
+    def _item(self, index: int) -> str:
+        """The label of a row's fields in a problem: "item N: " in YAML, else none."""
+        return f"item {index + 1}: " if self.yaml else ""
 
 
 class _Unreadable(Exception):

