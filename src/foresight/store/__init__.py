@@ -34,7 +34,6 @@ from foresight.records import (
     MonthDate,
     Observation,
     Resolution,
-    date_precision,
     date_text,
 )
 from foresight.store import checkpoints
@@ -703,26 +702,7 @@ class Store(ABC):
 
         now: the encoded current time, for rows that do not bring their own.
         """
-        recorded_at = now if row.recorded_at is None else self._encode_time(row.recorded_at)
-        return (
-            explicit_id,
-            row.indicator,
-            self._encode_date(row.observed_on),
-            recorded_at,
-            row.analyst or analyst,
-            row.absent,
-            row.strength,
-            row.source,
-            row.source_url,
-            row.reliability,
-            row.credibility,
-            row.event,
-            row.tlp,
-            row.note,
-            amends,
-            date_precision(row.observed_on),
-            key,
-        )
+        return self._encoder(analyst, now)(row, key, amends, explicit_id)
 
     def _encoder(
         self, analyst: str, now: Any
