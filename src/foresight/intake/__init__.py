@@ -9,18 +9,54 @@ across rows; bulk: a whole import in bounded memory (imported on its own, by `im
 alone); export: files out.
 """
 
-from foresight.intake.checker import (
-    AUDIT_FIELDS,
-    EXPORT_FIELDS,
-    FIELDS,
-    FORMATS,
-    REQUIRED,
-    ROW_ORDER,
-    Checker,
-    new_observation,
-)
-from foresight.intake.export import export_file, export_record, write_export
-from foresight.intake.readers import Batch, Checked, check_file, format_of, read_file
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from foresight.intake.checker import (
+        AUDIT_FIELDS,
+        EXPORT_FIELDS,
+        FIELDS,
+        FORMATS,
+        REQUIRED,
+        ROW_ORDER,
+        Checker,
+        new_observation,
+    )
+    from foresight.intake.export import export_file, export_record, write_export
+    from foresight.intake.readers import Batch, Checked, check_file, format_of, read_file
+
+# Each name from the module that holds it, imported when first asked for: `observe`
+# needs only the checker, not the file readers or the exporter.
+_HOMES = {
+    **dict.fromkeys(
+        [
+            "AUDIT_FIELDS",
+            "EXPORT_FIELDS",
+            "FIELDS",
+            "FORMATS",
+            "REQUIRED",
+            "ROW_ORDER",
+            "Checker",
+            "new_observation",
+        ],
+        "checker",
+    ),
+    **dict.fromkeys(["export_file", "export_record", "write_export"], "export"),
+    **dict.fromkeys(["Batch", "Checked", "check_file", "format_of", "read_file"], "readers"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AUDIT_FIELDS",
